@@ -1,0 +1,85 @@
+#pragma once
+// The one door into a container root. Every path a hook touches inside a container is resolved here, relative to an
+// O_PATH fd of the root: openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) where the kernel has it, otherwise a
+// component-by-component walk that re-roots absolute symlinks and clamps ".." at the root, exactly as the kernel
+// would. Nothing here joins the root onto a string and hands that to the kernel, so a hostile image cannot point a
+// hook at a host file with a symlink (CVE-2024-0133, CVE-2025-23267 patterns).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/unique_fd.h"
+
+namespace gpuhooks::rootfs {
+
+enum class Follow { kAll, kNoFinal };  // kNoFinal: a final symlink is opened itself, never followed
+
+class InRoot {
+ public:
+  // Opens the root directory; throws Error when it is missing or not a directory.
+  explicit InRoot(const std::filesystem::path& host_root);
+
+  const std::filesystem::path& host_path() const { return host_root_; }
+  int fd() const { return root_.get(); }
+
+  // Resolves `path` (leading "/" optional; always taken inside the root) and opens it with `flags`
+  // (O_PATH by default; O_CREAT is not allowed here: use the create operations). Throws Error on failure.
+  UniqueFd open(std::string_view path, int flags = O_PATH, Follow follow = Follow::kAll) const;
+  // As open(), but returns an invalid fd and sets *err (errno value) instead of throwing.
+  UniqueFd try_open(std::string_view path, int flags, Follow follow, int* err) const;
+
+  std::optional<struct stat> lstat(std::string_view path) const;
+  std::optional<struct stat> stat(std::string_view path) const;
+  std::optional<std::string> readlink(std::string_view path) const;
+  bool exists(std::string_view path) const { return lstat(path).has_value(); }
+  bool is_regular_file(std::string_view path) const;  // follows symlinks inside the root
+  bool is_directory(std::string_view path) const;     // follows symlinks inside the root
+
+  // The path a resolved location has inside the root, symlinks resolved ("/usr/local/cuda/compat" where
+  // /usr/local/cuda -> /etc/alternatives/cuda gives "/etc/alternatives/cuda/compat").
+  std::string resolve(std::string_view path) const;
+
+  // Creates every missing directory of `path` (mode before umask), returns an O_PATH fd of the last one.
+  UniqueFd mkdir_all(std::string_view path, mode_t mode = 0755) const;
+
+  // Creates or atomically replaces LINK with a symlink to TARGET (TARGET is stored verbatim, never resolved).
+  // Parents are created inside the root. Throws when LINK is a directory.
+  void symlink(const std::string& target, std::string_view link) const;
+
+  // Writes a whole file atomically (temp file + rename in the same directory), creating parents.
+  void write_file(std::string_view path, std::string_view content, mode_t mode) const;
+  // Creates a new file (O_EXCL, never through a symlink) and writes it; throws if it exists.
+  void create_file(std::string_view path, std::string_view content, mode_t mode) const;
+  // Appends to a file, creating it with `mode` if missing; never through a final symlink.
+  void append_file(std::string_view path, std::string_view content, mode_t mode) const;
+  // Reads a whole regular file (at most max_bytes).
+  std::string read_file(std::string_view path, size_t max_bytes = 1 << 20) const;
+
+  // chmod without following a final symlink: a symlink is left alone (returns false), anything else is changed.
+  bool chmod(std::string_view path, mode_t mode) const;
+  void mknod(std::string_view path, mode_t mode, dev_t dev) const;
+  void remove(std::string_view path) const;  // a file, a symlink or an empty directory; missing is fine
+  std::vector<std::string> list_dir(std::string_view path) const;
+
+  // "/proc/self/fd/N": the kernel-verified name of an fd, for mount(2) targets and sources.
+  static std::string proc_fd_path(int fd);
+
+ private:
+  std::filesystem::path host_root_;
+  UniqueFd root_;
+};
+
+// Splits "a/b/c" into the parent part and the last name; "." and ".." as the last name are rejected (Error).
+std::pair<std::string, std::string> split_parent(std::string_view path);
+
+// True when this kernel answers openat2 (cached after the first call); tests can force the fallback walk.
+bool openat2_available();
+void force_fallback_walk(bool on);
+
+}  // namespace gpuhooks::rootfs

@@ -1,0 +1,113 @@
+// nvidia-cdi-hook: the createContainer hooks named by CDI specs. Command line compatible with NVIDIA's
+// (nvidia-hooks.md §1.1): root flags are accepted before or after the subcommand; an unknown subcommand, or unknown
+// flags in front of one, is a warning and exit 0 (specs written for a newer toolkit must not break containers);
+// errors in a known subcommand are one line on stderr and exit 1.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/log/log.h"
+#include "hook.h"
+
+using namespace gpuhooks;
+using namespace gpuhooks::cdihook;
+
+namespace {
+
+void print_usage(const std::vector<std::unique_ptr<Hook>>& hooks, const std::string& prog) {
+  std::cout << "NVIDIA CDI Hook (gpuhooks " << GPUHOOKS_VERSION << ")\n\nUsage: " << prog
+            << " [--debug] [--quiet] <hook> [flags]\n\nHooks:\n";
+  for (const auto& h : hooks)
+    if (!h->hidden()) std::cout << "  " << h->name() << "\t" << h->description() << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string prog = std::filesystem::path(argv[0]).filename().string();
+  // Runtime just-in-time specs call the hooks as `nvidia-ctk hook <name> ...`.
+  if (prog == "nvidia-ctk") {
+    if (args.empty() || args[0] != "hook") {
+      std::cerr << "nvidia-ctk (gpuhooks): only the 'hook' command is provided; use gpuhooks for the rest\n";
+      return 1;
+    }
+    args.erase(args.begin());
+    prog = "nvidia-ctk hook";
+  }
+
+  log::Options log_opts;
+  log_opts.name = "nvidia-cdi-hook";
+  for (const auto& a : args) {
+    if (a == "--debug" || a == "-d") log_opts.debug = true;
+    if (a == "--quiet") log_opts.quiet = true;
+  }
+  log::apply_environment(log_opts);
+  log::setup(log_opts);
+
+  auto hooks = all_hooks();
+  // The first argument that is not a flag names the hook; flags before it are root flags.
+  auto name_it = std::find_if(args.begin(), args.end(), [](const std::string& a) { return a.empty() || a[0] != '-'; });
+  if (name_it == args.end()) {
+    if (std::find(args.begin(), args.end(), "--version") != args.end() ||
+        std::find(args.begin(), args.end(), "-v") != args.end()) {
+      std::cout << "NVIDIA CDI Hook version " << GPUHOOKS_VERSION << " (gpuhooks)\n";
+      return 0;
+    }
+    if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+        std::find(args.begin(), args.end(), "-h") != args.end()) {
+      print_usage(hooks, prog);
+      return 0;
+    }
+    spdlog::warn("No CDI hook specified");
+    return 0;
+  }
+  if (*name_it == "help") {
+    print_usage(hooks, prog);
+    return 0;
+  }
+  auto hook_it = std::find_if(hooks.begin(), hooks.end(), [&](const auto& h) { return h->name() == *name_it; });
+  if (hook_it == hooks.end()) {
+    spdlog::warn("Unsupported CDI hook: {}", *name_it);
+    return 0;
+  }
+  // An unknown flag in front of a known hook is that hook's parse error below (exit 1), as in the reference.
+
+  Hook& hook = **hook_it;
+  CLI::App app{hook.description(), prog + " " + hook.name()};
+  bool debug = false, quiet = false;
+  std::string container_spec;
+  app.add_flag("-d,--debug", debug, "Enable debug-level logging");
+  app.add_flag("--quiet", quiet, "Suppress all output except errors");
+  app.add_option("--container-spec", container_spec, "Path to the OCI container state (\"-\" or empty: stdin)");
+  hook.add_options(app);
+
+  std::vector<std::string> rest;
+  for (auto it = args.begin(); it != args.end(); ++it)
+    if (it != name_it) rest.push_back(*it);
+  std::reverse(rest.begin(), rest.end());  // CLI11 takes its argument vector in reverse
+  try {
+    app.parse(rest);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    spdlog::error("{}: {}", hook.name(), e.what());
+    return 1;
+  }
+
+  try {
+    hook.validate();
+    Container container(container_spec);
+    hook.run(container);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", hook.name(), e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,39 @@
+#pragma once
+// Small pieces every test needs: a scratch directory removed at the end, file helpers for building fixtures,
+// and running a program to collect its exit code and output.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace gpuhooks::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_file(const std::filesystem::path& p, const std::string& content);  // creates parent dirs
+std::string read_file(const std::filesystem::path& p);
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs argv[0] (a path) with argv, `env` as the whole environment, `input` on stdin; waits for it.
+RunResult run(const std::vector<std::string>& argv, const std::string& input = "",
+              const std::vector<std::string>& env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"});
+
+// Path of a built executable of this project (build dir).
+std::filesystem::path built(const std::string& name);
+std::filesystem::path source_dir();
+
+}  // namespace gpuhooks::test
