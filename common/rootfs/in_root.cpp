@@ -254,6 +254,11 @@ UniqueFd InRoot::mkdir_all(std::string_view path, mode_t mode) const {
       if (::mkdirat(dir.get(), name.c_str(), mode) != 0 && errno != EEXIST)
         throw sys_error("failed to create directory " + next + " in container root " + host_root_.string());
       fd = try_open(next, O_PATH | O_DIRECTORY, Follow::kAll, &err);
+      // A dangling symlink: its target is taken inside the root, where it does not exist. We refuse rather than
+      // create directories along a path the image chose (often a host path meant as an escape).
+      if (!fd.valid() && err == ENOENT)
+        throw Error("failed to create directory " + next + " in container root " + host_root_.string() +
+                    ": it is a symlink whose target does not exist inside the container root");
     }
     if (!fd.valid())
       throw sys_error("failed to create directory " + next + " in container root " + host_root_.string(), err);

@@ -1,0 +1,210 @@
+// The in-root API against hostile roots. Every escape test runs twice: with openat2 and with the fallback walk used
+// on kernels without it, which must give the same answers.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/rootfs/in_root.h"
+#include "support/test_support.h"
+
+using namespace gpuhooks;
+using gpuhooks::rootfs::Follow;
+using gpuhooks::rootfs::InRoot;
+using gpuhooks::test::TempDir;
+namespace fs = std::filesystem;
+
+class InRootTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    rootfs::force_fallback_walk(GetParam());
+    fs::create_directories(root());
+    fs::create_directories(host());
+    test::write_file(host() / "secret", "host");
+  }
+  void TearDown() override { rootfs::force_fallback_walk(false); }
+  fs::path root() const { return dir_ / "root"; }
+  fs::path host() const { return dir_ / "host"; }  // stands for the host outside the container root
+  TempDir dir_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Resolution, InRootTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "FallbackWalk" : "Openat2"; });
+
+TEST_P(InRootTest, AbsoluteSymlinkIsReRootedAtTheContainerRoot) {
+  fs::create_directories(root() / "lib");
+  fs::create_symlink(host(), root() / "lib" / "escape");  // absolute host path
+  fs::create_directories(root() / host().relative_path());  // the same path inside the root
+  InRoot r(root());
+  r.symlink("libfoo.so.1", "/lib/escape/libfoo.so");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(host() / "libfoo.so")));
+  EXPECT_TRUE(fs::is_symlink(root() / host().relative_path() / "libfoo.so"));
+}
+
+TEST_P(InRootTest, DotDotIsClampedAtTheRoot) {
+  fs::create_directories(root() / "lib");
+  fs::create_symlink("../../../../..", root() / "lib" / "up");
+  InRoot r(root());
+  r.symlink("target", "/lib/up/libfoo.so");
+  EXPECT_TRUE(fs::is_symlink(root() / "libfoo.so"));
+  r.write_file("/../../../etc/x.conf", "x", 0644);
+  EXPECT_EQ(test::read_file(root() / "etc/x.conf"), "x");
+}
+
+TEST_P(InRootTest, DanglingSymlinkToAHostPathIsRefusedAndNothingIsCreatedOutside) {
+  fs::create_directories(root() / "lib");
+  fs::create_symlink(host() / "newdir", root() / "lib" / "escape");
+  InRoot r(root());
+  EXPECT_THROW(r.symlink("libfoo.so.1", "/lib/escape/libfoo.so"), Error);
+  EXPECT_THROW(r.write_file("/lib/escape/x.conf", "x", 0644), Error);
+  EXPECT_FALSE(fs::exists(host() / "newdir"));
+}
+
+TEST_P(InRootTest, RelativeSymlinkClimbingOutLandsInside) {
+  fs::create_directories(root() / "host");
+  fs::create_symlink("../../host", root() / "out");
+  InRoot r(root());
+  r.write_file("/out/secret", "container", 0644);
+  EXPECT_EQ(test::read_file(host() / "secret"), "host");
+  EXPECT_EQ(test::read_file(root() / "host/secret"), "container");
+}
+
+TEST_P(InRootTest, SymlinkedParentToHostFileIsNeverWrittenThrough) {
+  fs::create_directories(root() / "etc");
+  fs::create_symlink(host() / "secret", root() / "etc" / "ld.so.conf");
+  InRoot r(root());
+  r.append_file("/etc/ld.so.conf.d/../x", "y", 0644);
+  EXPECT_EQ(test::read_file(host() / "secret"), "host");
+  // A final symlink is never followed for appends or exclusive creates.
+  EXPECT_THROW(r.append_file("/etc/ld.so.conf", "evil", 0644), Error);
+  EXPECT_THROW(r.create_file("/etc/ld.so.conf", "evil", 0644), Error);
+  EXPECT_EQ(test::read_file(host() / "secret"), "host");
+}
+
+TEST_P(InRootTest, WriteFileReplacesAFinalSymlinkInsteadOfFollowingIt) {
+  fs::create_directories(root() / "etc");
+  fs::create_symlink(host() / "secret", root() / "etc" / "profile");
+  InRoot r(root());
+  r.write_file("/etc/profile", "container", 0644);
+  EXPECT_EQ(test::read_file(host() / "secret"), "host");
+  EXPECT_FALSE(fs::is_symlink(root() / "etc/profile"));
+  EXPECT_EQ(test::read_file(root() / "etc/profile"), "container");
+}
+
+TEST_P(InRootTest, ChmodLeavesASymlinkToAHostFileAlone) {
+  fs::permissions(host() / "secret", fs::perms(0600));
+  fs::create_symlink(host() / "secret", root() / "dev-link");
+  InRoot r(root());
+  EXPECT_FALSE(r.chmod("/dev-link", 0777));
+  EXPECT_EQ(fs::status(host() / "secret").permissions(), fs::perms(0600));
+}
+
+TEST_P(InRootTest, ChmodThroughASymlinkedParentChangesTheInRootFile) {
+  fs::create_directories(root() / "real");
+  test::write_file(root() / "real/f", "");
+  test::write_file(host() / "f", "");
+  fs::permissions(host() / "f", fs::perms(0600));
+  fs::create_symlink("/real", root() / "alias");
+  InRoot r(root());
+  EXPECT_TRUE(r.chmod("/alias/f", 0751));
+  EXPECT_EQ(fs::status(root() / "real/f").permissions(), fs::perms(0751));
+  EXPECT_EQ(fs::status(host() / "f").permissions(), fs::perms(0600));
+}
+
+TEST_P(InRootTest, MkdirAllCreatesMissingParentsInside) {
+  InRoot r(root());
+  r.mkdir_all("/a/b/c", 0755);
+  EXPECT_TRUE(fs::is_directory(root() / "a/b/c"));
+  r.mkdir_all("/a/b/c", 0755);  // idempotent
+}
+
+TEST_P(InRootTest, AFileWhereADirectoryIsExpectedIsAnError) {
+  test::write_file(root() / "etc", "not a dir");
+  InRoot r(root());
+  EXPECT_THROW(r.mkdir_all("/etc/ld.so.conf.d"), Error);
+  EXPECT_THROW(r.write_file("/etc/x", "y", 0644), Error);
+  int err = 0;
+  EXPECT_FALSE(r.try_open("/etc/x", O_PATH, Follow::kAll, &err).valid());
+  EXPECT_EQ(err, ENOTDIR);
+}
+
+TEST_P(InRootTest, SymlinkLoopIsELOOP) {
+  fs::create_symlink("b", root() / "a");
+  fs::create_symlink("a", root() / "b");
+  InRoot r(root());
+  int err = 0;
+  EXPECT_FALSE(r.try_open("/a/x", O_PATH, Follow::kAll, &err).valid());
+  EXPECT_EQ(err, ELOOP);
+}
+
+TEST_P(InRootTest, SymlinkReplacesAtomicallyAndKeepsTargetVerbatim) {
+  InRoot r(root());
+  r.symlink("/usr/lib/libcuda.so.1", "/usr/lib/libcuda.so");
+  r.symlink("libcuda.so.550", "/usr/lib/libcuda.so");
+  EXPECT_EQ(fs::read_symlink(root() / "usr/lib/libcuda.so"), "libcuda.so.550");
+  EXPECT_EQ(*r.readlink("/usr/lib/libcuda.so"), "libcuda.so.550");
+  test::write_file(root() / "usr/lib/plain", "file");
+  r.symlink("x", "/usr/lib/plain");  // a regular file is replaced
+  EXPECT_TRUE(fs::is_symlink(root() / "usr/lib/plain"));
+  for (auto& e : fs::directory_iterator(root() / "usr/lib"))
+    EXPECT_EQ(e.path().filename().string().find(".gpuhooks-"), std::string::npos) << "temporary left behind";
+}
+
+TEST_P(InRootTest, SymlinkOverADirectoryIsAnError) {
+  fs::create_directories(root() / "usr/lib/dir/child");
+  InRoot r(root());
+  EXPECT_THROW(r.symlink("x", "/usr/lib/dir"), Error);
+  EXPECT_TRUE(fs::is_directory(root() / "usr/lib/dir/child"));
+}
+
+TEST_P(InRootTest, ResolveGivesTheInRootPathWithSymlinksResolved) {
+  fs::create_directories(root() / "etc/alternatives/cuda/compat");
+  fs::create_directories(root() / "usr/local");
+  fs::create_symlink("/etc/alternatives/cuda", root() / "usr/local/cuda");
+  InRoot r(root());
+  EXPECT_EQ(r.resolve("/usr/local/cuda/compat"), "/etc/alternatives/cuda/compat");
+  EXPECT_EQ(r.resolve("/"), "/");
+}
+
+TEST_P(InRootTest, ReadsAndListsThroughTheRoot) {
+  test::write_file(root() / "dev/a", "1");
+  test::write_file(root() / "dev/b", "22");
+  InRoot r(root());
+  auto names = r.list_dir("/dev");
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(r.read_file("/dev/b"), "22");
+  EXPECT_TRUE(r.is_regular_file("/dev/a"));
+  EXPECT_TRUE(r.is_directory("/dev"));
+  EXPECT_FALSE(r.exists("/dev/c"));
+}
+
+TEST_P(InRootTest, RemoveDeletesFilesLinksAndEmptyDirsOnly) {
+  test::write_file(root() / "x/f", "");
+  fs::create_symlink(host() / "secret", root() / "x/l");
+  InRoot r(root());
+  r.remove("/x/l");
+  EXPECT_TRUE(fs::exists(host() / "secret"));
+  r.remove("/x/f");
+  r.remove("/x/missing");
+  r.remove("/x");
+  EXPECT_FALSE(fs::exists(root() / "x"));
+}
+
+TEST(InRoot, MissingRootIsAClearError) {
+  try {
+    InRoot r("/nonexistent/gpuhooks/root");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/gpuhooks/root"), std::string::npos);
+  }
+}
+
+TEST(InRoot, SplitParentRejectsPathsWithoutAName) {
+  EXPECT_EQ(rootfs::split_parent("/a/b/c"), (std::pair<std::string, std::string>{"/a/b", "c"}));
+  EXPECT_EQ(rootfs::split_parent("c"), (std::pair<std::string, std::string>{"/", "c"}));
+  EXPECT_THROW(rootfs::split_parent("/"), Error);
+  EXPECT_THROW(rootfs::split_parent("/a/.."), Error);
+}
