@@ -10,9 +10,9 @@ const oci::State& Container::state() {
 
 std::filesystem::path Container::root() { return oci::container_root(state()); }
 
-std::filesystem::path Container::non_system_root(const std::string& hook) {
+std::filesystem::path Container::non_system_root() {
   auto r = root();
-  if (r.empty() || r == "/") throw Error(hook + ": refusing to run on container root \"" + r.string() + "\"");
+  if (r.empty() || r == "/") throw Error("refusing to run on container root \"" + r.string() + "\"");
   return r;
 }
 

@@ -23,7 +23,7 @@ class Container {
   const oci::State& state();
   std::filesystem::path root();  // the container root as a host path
   // root(), refusing "" and "/" (hooks that must never act on the host's own root).
-  std::filesystem::path non_system_root(const std::string& hook);
+  std::filesystem::path non_system_root();
 
  private:
   std::string spec_path_;

@@ -21,7 +21,7 @@ namespace {
 
 void print_usage(const std::vector<std::unique_ptr<Hook>>& hooks, const std::string& prog) {
   std::cout << "NVIDIA CDI Hook (gpuhooks " << GPUHOOKS_VERSION << ")\n\nUsage: " << prog
-            << " [--debug] [--quiet] <hook> [flags]\n\nHooks:\n";
+            << " [--debug] [--quiet] [--log-file FILE] <hook> [flags]\n\nHooks:\n";
   for (const auto& h : hooks)
     if (!h->hidden()) std::cout << "  " << h->name() << "\t" << h->description() << "\n";
 }
@@ -43,16 +43,26 @@ int main(int argc, char** argv) {
 
   log::Options log_opts;
   log_opts.name = "nvidia-cdi-hook";
-  for (const auto& a : args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
     if (a == "--debug" || a == "-d") log_opts.debug = true;
     if (a == "--quiet") log_opts.quiet = true;
+    if (a.rfind("--log-file=", 0) == 0) log_opts.file = a.substr(11);
+    if (a == "--log-file" && i + 1 < args.size()) log_opts.file = args[i + 1];
   }
   log::apply_environment(log_opts);
   log::setup(log_opts);
 
   auto hooks = all_hooks();
-  // The first argument that is not a flag names the hook; flags before it are root flags.
-  auto name_it = std::find_if(args.begin(), args.end(), [](const std::string& a) { return a.empty() || a[0] != '-'; });
+  // The first argument that is not a flag (nor the value of --log-file) names the hook; flags before it are root flags.
+  auto name_it = args.begin();
+  for (; name_it != args.end(); ++name_it) {
+    if (*name_it == "--log-file" && name_it + 1 != args.end()) {
+      ++name_it;
+      continue;
+    }
+    if (name_it->empty() || (*name_it)[0] != '-') break;
+  }
   if (name_it == args.end()) {
     if (std::find(args.begin(), args.end(), "--version") != args.end() ||
         std::find(args.begin(), args.end(), "-v") != args.end()) {
@@ -85,6 +95,8 @@ int main(int argc, char** argv) {
   app.add_flag("-d,--debug", debug, "Enable debug-level logging");
   app.add_flag("--quiet", quiet, "Suppress all output except errors");
   app.add_option("--container-spec", container_spec, "Path to the OCI container state (\"-\" or empty: stdin)");
+  std::string log_file;  // read by the pre-scan above; declared here so the parser accepts it
+  app.add_option("--log-file", log_file, "Also append log lines to this file");
   hook.add_options(app);
 
   std::vector<std::string> rest;

@@ -79,3 +79,18 @@ TEST(CdiHookDispatch, HooksNeverWriteToStdout) {
   auto r = hook({"--debug", "unknown"});
   EXPECT_EQ(r.out, "");
 }
+
+TEST(CdiHookDispatch, LogFileGetsTheLinesStderrGets) {
+  TempDir d;
+  fs::create_directories(d / "rootfs");
+  write_file(d / "config.json", R"({"root":{"path":"rootfs"}})");
+  auto state = R"({"id":"x","bundle":")" + d.path().string() + R"("})";
+  auto log = (d / "hook.log").string();
+  auto r = hook({"--log-file", log, "create-symlinks", "--link", "a::/b"}, state);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(log).find("Symlinking /b to a"), std::string::npos) << read_file(log);
+  r = hook({"create-symlinks", "--log-file=" + log, "--link", "c::/d"}, state);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(log).find("Symlinking /d to c"), std::string::npos) << "appended, not truncated";
+  EXPECT_NE(read_file(log).find("Symlinking /b to a"), std::string::npos);
+}

@@ -1,0 +1,151 @@
+#include "common/ldcache/ld_so_conf.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace gpuhooks::ldcache {
+namespace {
+
+constexpr int kMaxIncludeDepth = 16;  // a cycle of includes is cut by "each file once"; this bounds odd chains
+
+std::vector<std::string> split_components(const std::string& path) {
+  std::vector<std::string> out;
+  std::stringstream s(path);
+  std::string part;
+  while (std::getline(s, part, '/'))
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+std::string parent_dir(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos || pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+struct ConfReader {
+  const rootfs::InRoot& root;
+  std::vector<std::string> dirs;
+  std::set<std::string> seen_dirs;
+  std::set<std::string> read_files;
+
+  void add_dir(const std::string& raw) {
+    std::string d = normalise_dir(raw);
+    if (!d.empty() && seen_dirs.insert(d).second) dirs.push_back(d);
+  }
+
+  void read(const std::string& file, int depth) {
+    if (depth > kMaxIncludeDepth || !read_files.insert(file).second) return;
+    if (!root.is_regular_file(file)) return;
+    std::string content;
+    try {
+      content = root.read_file(file);
+    } catch (const std::exception&) {
+      return;  // unreadable configuration is skipped, as ldconfig does
+    }
+    std::stringstream lines(content);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+      line = trim(line);
+      if (line.empty()) continue;
+      std::stringstream words(line);
+      std::string first;
+      words >> first;
+      if (first == "include") {
+        std::string pattern;
+        while (words >> pattern) {
+          if (pattern[0] != '/') pattern = parent_dir(file) + "/" + pattern;
+          for (const auto& match : glob_in_root(root, pattern)) read(match, depth + 1);
+        }
+      } else if (first != "hwcap") {
+        add_dir(line);
+      }
+    }
+  }
+};
+
+void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts, size_t i, const std::string& prefix,
+               std::vector<std::string>& out) {
+  if (i == parts.size()) {
+    if (root.exists(prefix)) out.push_back(prefix);
+    return;
+  }
+  const std::string base = prefix == "/" ? "/" : prefix + "/";
+  if (!has_wildcard(parts[i])) {
+    glob_walk(root, parts, i + 1, base + parts[i], out);
+    return;
+  }
+  if (!root.is_directory(prefix)) return;
+  std::vector<std::string> names;
+  try {
+    names = root.list_dir(prefix);
+  } catch (const std::exception&) {
+    return;
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names)
+    if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PERIOD) == 0) glob_walk(root, parts, i + 1, base + name, out);
+}
+
+}  // namespace
+
+Arch build_arch() {
+#if defined(__x86_64__)
+  return Arch::kAmd64;
+#elif defined(__aarch64__)
+  return Arch::kArm64;
+#else
+  return Arch::kOther;
+#endif
+}
+
+std::vector<std::string> system_search_paths(bool debian_like, Arch arch) {
+  std::vector<std::string> paths;
+  if (debian_like) {
+    if (arch == Arch::kAmd64) paths = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"};
+    if (arch == Arch::kArm64) paths = {"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"};
+    paths.insert(paths.end(), {"/lib", "/usr/lib"});
+    return paths;
+  }
+  paths = {"/lib", "/usr/lib"};
+  if (arch == Arch::kAmd64) paths.insert(paths.end(), {"/lib64", "/usr/lib64", "/libx32", "/usr/libx32"});
+  if (arch == Arch::kArm64) paths.insert(paths.end(), {"/lib64", "/usr/lib64"});
+  return paths;
+}
+
+bool is_debian_like(const rootfs::InRoot& root) { return root.is_regular_file("/etc/debian_version"); }
+
+std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path) {
+  ConfReader reader{root, {}, {}, {}};
+  reader.read(conf_path, 0);
+  return reader.dirs;
+}
+
+std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::string& pattern) {
+  std::vector<std::string> out;
+  glob_walk(root, split_components(pattern), 0, "/", out);
+  return out;
+}
+
+std::string normalise_dir(const std::string& dir) {
+  if (dir.empty()) return "";
+  auto parts = split_components(dir);
+  std::string out = dir[0] == '/' ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+  return out.empty() ? "/" : out;
+}
+
+}  // namespace gpuhooks::ldcache

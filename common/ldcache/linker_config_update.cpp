@@ -1,0 +1,136 @@
+#include "common/ldcache/linker_config_update.h"
+
+#include <sys/statvfs.h>
+
+#include <random>
+#include <set>
+
+#include "common/error.h"
+
+namespace gpuhooks::ldcache {
+namespace {
+
+constexpr const char* kLdSoConf = "/etc/ld.so.conf";
+constexpr const char* kLdSoConfD = "/etc/ld.so.conf.d";
+constexpr const char* kDefaultLdSoConf = "include /etc/ld.so.conf.d/*.conf\n";
+
+// A relative target climbs above the root when its ".." outnumber the depth of the link's directory.
+bool leaves_root(const std::string& target, size_t parent_depth) {
+  if (!target.empty() && target[0] == '/') return true;  // on the host this names a host path
+  long depth = static_cast<long>(parent_depth);
+  size_t i = 0;
+  while (i <= target.size()) {
+    size_t j = target.find('/', i);
+    if (j == std::string::npos) j = target.size();
+    std::string part = target.substr(i, j - i);
+    if (part == "..") {
+      if (--depth < 0) return true;
+    } else if (!part.empty() && part != ".") {
+      ++depth;
+    }
+    i = j + 1;
+  }
+  return false;
+}
+
+// How deep below the root a directory lies once a symlink at it is followed, worked out lexically (".." clamped at
+// the root). No InRoot::resolve: that needs /proc, and this also runs after the pivot, where there may be none.
+size_t depth_after_link(const rootfs::InRoot& root, const std::string& dir) {
+  auto target = root.readlink(dir);
+  std::string path = !target ? dir : (!target->empty() && (*target)[0] == '/') ? *target : dir + "/../" + *target;
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string part = path.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  return parts.size();
+}
+
+// Go's os.CreateTemp puts a random decimal string in place of "*"; the same shape keeps file names familiar.
+std::string random_decimal() {
+  static std::mt19937 rng{std::random_device{}()};
+  return std::to_string(rng());
+}
+
+std::string create_unique(const rootfs::InRoot& root, const std::string& prefix, const std::string& content) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string path = std::string(kLdSoConfD) + "/" + prefix + random_decimal() + ".conf";
+    if (root.exists(path)) continue;
+    root.create_file(path, content, 0644);
+    return path;
+  }
+  throw Error(std::string("failed to find an unused name for ") + kLdSoConfD + "/" + prefix + "*.conf");
+}
+
+std::string lines(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += i + "\n";
+  return out;
+}
+
+std::string musl_path_file(Arch arch) {
+  if (arch == Arch::kAmd64) return "/etc/ld-musl-x86_64.path";
+  if (arch == Arch::kArm64) return "/etc/ld-musl-aarch64.path";
+  return "";
+}
+
+}  // namespace
+
+void refuse_read_only_root(const rootfs::InRoot& root) {
+  struct statvfs vfs {};
+  if (::fstatvfs(root.fd(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    throw Error("container root " + root.host_path().string() +
+                " is read-only; cannot write its linker configuration (" + kLdSoConfD + ")");
+}
+
+void refuse_escaping_conf_links(const rootfs::InRoot& root) {
+  for (const std::string path : {"/etc", kLdSoConfD}) {
+    auto target = root.readlink(path);
+    if (!target) continue;
+    auto [parent, name] = rootfs::split_parent(path);
+    if (leaves_root(*target, parent == "/" ? 0 : depth_after_link(root, parent)))
+      throw Error(path + " in the container root is a symlink to " + *target + "; refusing to follow it");
+  }
+}
+
+LinkerConfigChange update_linker_config(const rootfs::InRoot& root, const std::vector<std::string>& folders, Arch arch) {
+  refuse_read_only_root(root);
+  refuse_escaping_conf_links(root);
+  LinkerConfigChange change;
+  // The reference creates it with O_EXCL and never touches an existing file (even a dangling symlink counts).
+  if (!root.exists(kLdSoConf)) {
+    root.create_file(kLdSoConf, kDefaultLdSoConf, 0644);
+    change.created_ld_so_conf = true;
+  }
+
+  const auto system_paths = system_search_paths(is_debian_like(root), arch);
+  std::set<std::string> known(system_paths.begin(), system_paths.end());
+  for (const auto& d : configured_dirs(root, kLdSoConf)) known.insert(d);
+  for (const auto& f : folders) {
+    std::string d = normalise_dir(f);
+    if (!d.empty() && known.insert(d).second) change.added_folders.push_back(d);
+  }
+
+  if (!change.added_folders.empty()) change.folders_file = create_unique(root, "00-nvcr-", lines(change.added_folders));
+  change.system_paths_file = create_unique(root, "zz-nvcr-", lines(system_paths));
+
+  if (root.is_regular_file("/etc/alpine-release") && !musl_path_file(arch).empty()) {
+    std::vector<std::string> musl = change.added_folders;
+    std::set<std::string> in_musl(musl.begin(), musl.end());
+    for (const auto& p : system_paths)
+      if (in_musl.insert(p).second) musl.push_back(p);
+    change.musl_path_file = musl_path_file(arch);
+    root.append_file(change.musl_path_file, lines(musl), 0644);
+  }
+  return change;
+}
+
+}  // namespace gpuhooks::ldcache

@@ -1,0 +1,151 @@
+#include "common/rootfs/isolated_root.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/rootfs/in_root.h"
+
+namespace gpuhooks::rootfs {
+namespace {
+
+constexpr unsigned long kNamespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
+
+// Private first: with a shared "/" (systemd hosts, hooks run from a shell) every mount below would otherwise
+// propagate to the caller's namespace.
+void make_all_private() {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    throw sys_error("failed to make the mounts of the isolated namespace private");
+}
+
+// A fresh procfs of the child's own pid namespace over the root's /proc: the caller's /proc (and the processes it
+// shows) stays out of reach. The target is the in-root fd, so a /proc symlink in the image is resolved inside the
+// root. A root without /proc gets none: creating the directory would leave it behind (execveat needs no /proc).
+void mount_fresh_proc(const InRoot& root) {
+  int err = 0;
+  UniqueFd proc = root.try_open("/proc", O_PATH | O_DIRECTORY, Follow::kAll, &err);
+  if (!proc.valid()) {
+    if (err == ENOENT) return;
+    throw sys_error("failed to open /proc in container root " + root.host_path().string(), err);
+  }
+  if (::mount("proc", InRoot::proc_fd_path(proc.get()).c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+    throw sys_error("failed to mount a fresh proc at /proc in container root " + root.host_path().string());
+}
+
+// pivot_root needs the new root to be a mount: bind the root (with its proc) onto itself and return an fd of the
+// new mount's top, which is what "." must be for the pivot.
+UniqueFd bind_root_onto_itself(const InRoot& root) {
+  int tree = ::open_tree(root.fd(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+  if (tree >= 0) {
+    UniqueFd top(tree);
+    if (::move_mount(top.get(), "", root.fd(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      throw sys_error("failed to bind container root " + root.host_path().string() + " onto itself");
+    return top;
+  }
+  if (errno != ENOSYS) throw sys_error("failed to clone the mounts of container root " + root.host_path().string());
+  // Kernels before 5.2: the old API, then the root reopened by its name (named by the runtime, not by the image).
+  const std::string fd_path = InRoot::proc_fd_path(root.fd());
+  if (::mount(fd_path.c_str(), fd_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+    throw sys_error("failed to bind container root " + root.host_path().string() + " onto itself");
+  UniqueFd top(::open(root.host_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!top.valid()) throw sys_error("failed to reopen container root " + root.host_path().string());
+  return top;
+}
+
+// runc's pivotRoot: the old root ends up stacked on ".", and is detached from there.
+bool pivot_into(int top_fd, const std::string& host_root) {
+  if (::fchdir(top_fd) != 0) throw sys_error("failed to enter container root " + host_root);
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) {
+    if (errno == EINVAL) return false;  // e.g. the current root is initramfs ("rootfs"), which cannot be pivoted
+    throw sys_error("failed to pivot_root into container root " + host_root);
+  }
+  if (::umount2(".", MNT_DETACH) != 0) throw sys_error("failed to detach the old root after pivot_root");
+  if (::chdir("/") != 0) throw sys_error("failed to change to / in container root " + host_root);
+  return true;
+}
+
+// runc's msMoveRoot, for roots that cannot be pivoted. The caller's root stays mounted below, but it is not
+// reachable by path after the chroot, and the only procfs reachable shows the child's own pid namespace.
+void move_into(int top_fd, const std::string& host_root) {
+  if (::fchdir(top_fd) != 0) throw sys_error("failed to enter container root " + host_root);
+  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0)
+    throw sys_error("failed to move container root " + host_root + " to /");
+  if (::chroot(".") != 0) throw sys_error("failed to chroot into container root " + host_root);
+  if (::chdir("/") != 0) throw sys_error("failed to change to / in container root " + host_root);
+}
+
+void write_message(int fd, const std::string& message) {
+  size_t off = 0;
+  while (off < message.size()) {
+    ssize_t n = ::write(fd, message.data() + off, message.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+[[noreturn]] void child_main(const std::filesystem::path& host_root, const std::function<void()>& body,
+                             const IsolationOptions& options, int error_fd) {
+  try {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the hook
+    make_all_private();
+    InRoot root(host_root);
+    mount_fresh_proc(root);
+    UniqueFd top = bind_root_onto_itself(root);
+    if (options.no_pivot || !pivot_into(top.get(), host_root.string())) move_into(top.get(), host_root.string());
+    body();
+    ::_exit(0);
+  } catch (const std::exception& e) {
+    write_message(error_fd, e.what());
+  } catch (...) {
+    write_message(error_fd, "unknown error in the isolated child");
+  }
+  ::_exit(1);
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+void run_isolated_in_root(const std::filesystem::path& host_root, const std::string& what,
+                          const std::function<void()>& body, const IsolationOptions& options) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw sys_error("failed to create a pipe for the isolated child");
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  // clone(2) with namespace flags and no new stack behaves as fork(2) that also unshares: the child is pid 1 of
+  // its own pid namespace, so the procfs it mounts is its own. One process, no re-exec.
+  long pid = ::syscall(SYS_clone, kNamespaces | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) throw sys_error("failed to start a child in new mount/pid/ipc/uts/net namespaces");
+  if (pid == 0) {
+    read_end.reset();
+    child_main(host_root, body, options, write_end.get());
+  }
+  write_end.reset();
+  std::string message = read_all(read_end.get());
+  int status = 0;
+  while (::waitpid(static_cast<pid_t>(pid), &status, 0) < 0) {
+    if (errno != EINTR) throw sys_error("failed to wait for the isolated child");
+  }
+  if (!message.empty()) throw Error(message);
+  if (WIFSIGNALED(status)) throw Error(what + " was killed by signal " + std::to_string(WTERMSIG(status)));
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+    throw Error(what + " exited with status " + std::to_string(WEXITSTATUS(status)));
+}
+
+}  // namespace gpuhooks::rootfs

@@ -1,0 +1,39 @@
+#pragma once
+// A host binary carried into a container root as an immutable in-memory copy, then executed from there.
+// Why: a host program run inside a container's view (ldconfig for update-ldcache) must not be reachable or
+// writable from the container (CVE-2024-0135: the container could overwrite the host ldconfig through
+// /proc/self/exe). The copy is a sealed memfd (F_SEAL_SEAL|SHRINK|GROW|WRITE), reopened read-only, so neither the
+// container nor the program itself can change it; nothing is bind-mounted or written into the root (the reference
+// leaves an empty /run/nvidia-ctk-hook/<uuid> directory behind; this copy leaves nothing).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.h"
+
+namespace gpuhooks::rootfs {
+
+class SealedBinary {
+ public:
+  // Copies `host_path` (opened now, in the caller's current mount namespace) into a sealed memfd.
+  // Falls back to an unlinked O_TMPFILE copy in /dev/shm or /tmp where memfd_create is unavailable.
+  // Throws Error naming the path on failure.
+  static SealedBinary copy_of(const std::filesystem::path& host_path);
+
+  int fd() const { return fd_.get(); }
+  const std::filesystem::path& source() const { return source_; }
+  bool sealed() const { return sealed_; }  // false for the O_TMPFILE fallback
+
+  // Executes the copy with exactly `argv` and `envp` (nothing inherited). Needs no /proc and no path in the
+  // current root (execveat AT_EMPTY_PATH). Returns only on failure, with the errno of the exec.
+  int exec(const std::vector<std::string>& argv, const std::vector<std::string>& envp) const;
+
+ private:
+  SealedBinary(UniqueFd fd, std::filesystem::path source, bool sealed)
+      : fd_(std::move(fd)), source_(std::move(source)), sealed_(sealed) {}
+  UniqueFd fd_;
+  std::filesystem::path source_;
+  bool sealed_ = false;
+};
+
+}  // namespace gpuhooks::rootfs

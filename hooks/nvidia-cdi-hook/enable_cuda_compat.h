@@ -1,0 +1,20 @@
+#pragma once
+// enable-cuda-compat, the part tests drive without a container state.
+#include <optional>
+#include <string>
+
+#include "common/rootfs/in_root.h"
+#include "enable_cuda_compat_version.h"
+
+namespace gpuhooks::cdihook {
+
+// The in-root, symlink-resolved compat directory when its single libcuda.so.*.* must take precedence over the host
+// driver, else nullopt (no directory, no or several libraries, or the version rules say no).
+std::optional<std::string> select_cuda_compat_dir(const rootfs::InRoot& root, const std::string& compat_root,
+                                                  const std::optional<Version>& host_driver,
+                                                  const std::optional<Version>& host_cuda);
+
+// Writes /etc/ld.so.conf.d/00-compat-<uuid4>.conf naming `dir`; returns its in-root path.
+std::string write_compat_drop_in(const rootfs::InRoot& root, const std::string& dir);
+
+}  // namespace gpuhooks::cdihook

@@ -1,0 +1,16 @@
+#pragma once
+// Before/after pictures of host paths for the escape tests: a hostile image must change nothing outside its root.
+#include <filesystem>
+#include <string>
+
+namespace gpuhooks::e2e {
+
+// Every entry at and below `path` (symlinks not followed), one per line: relative name, type, mode, inode, size,
+// mtime (ns), link target, and a hash of file contents. Directory mtimes are included, so a file created and removed
+// again still shows. "<missing>" when `path` does not exist.
+std::string describe_host_tree(const std::filesystem::path& path);
+
+// The lines of the host's /proc/self/mountinfo whose mount point or source contains `needle`.
+std::string host_mounts_containing(const std::string& needle);
+
+}  // namespace gpuhooks::e2e

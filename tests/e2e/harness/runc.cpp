@@ -1,0 +1,47 @@
+#include "e2e/harness/runc.h"
+
+#include <unistd.h>
+
+#include <atomic>
+
+namespace fs = std::filesystem;
+
+namespace gpuhooks::e2e {
+namespace {
+
+const char* const kRunc = "/usr/sbin/runc";
+const char* const kTimeout = "/usr/bin/timeout";
+// runc passes its own environment to hooks without an "env" key (runtimes.md §1c); keep it small and known.
+const std::vector<std::string> kRuncEnv = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+
+class ContainerCleanup {
+ public:
+  ContainerCleanup(fs::path state_dir, std::string id) : state_dir_(std::move(state_dir)), id_(std::move(id)) {}
+  ~ContainerCleanup() {
+    // Ignore the result: after a clean run there is nothing left to delete.
+    test::run({kRunc, "--root", state_dir_.string(), "delete", "--force", id_}, "", kRuncEnv);
+  }
+
+ private:
+  fs::path state_dir_;
+  std::string id_;
+};
+
+}  // namespace
+
+std::string unique_container_id() {
+  static std::atomic<int> counter{0};
+  return "gpuhooks-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+test::RunResult run_runc(const Bundle& bundle, int timeout_s) {
+  bundle.write_config();
+  const fs::path state_dir = bundle.scratch("runc-state");
+  const std::string id = unique_container_id();
+  ContainerCleanup cleanup(state_dir, id);
+  return test::run({kTimeout, "-k", "5", std::to_string(timeout_s), kRunc, "--root", state_dir.string(), "run",
+                    "--bundle", bundle.dir().string(), id},
+                   "", kRuncEnv);
+}
+
+}  // namespace gpuhooks::e2e

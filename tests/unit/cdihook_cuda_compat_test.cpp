@@ -1,0 +1,248 @@
+// enable-cuda-compat (nvidia-hooks.md §1.5): the ELF note reader, the version rules and the in-root drop-in.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <elf.h>
+#include <fcntl.h>
+
+#include <regex>
+
+#include "common/error.h"
+#include "enable_cuda_compat.h"
+#include "enable_cuda_compat_elf_note.h"
+#include "enable_cuda_compat_version.h"
+#include "support/test_support.h"
+
+using namespace gpuhooks;
+using namespace gpuhooks::cdihook;
+using gpuhooks::test::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+
+// A minimal ELF file: sections [0] null, [1] .shstrtab, [2] the note (SHT_NOTE, 4-byte aligned).
+struct ElfBuilder {
+  bool is64 = true, big = false;
+  std::string out;
+  void put(uint64_t v, int width) {
+    for (int i = 0; i < width; ++i) out += static_cast<char>(v >> (8 * (big ? width - 1 - i : i)));
+  }
+  void pad_to(size_t n) { out.resize(std::max(out.size(), n), '\0'); }
+  std::string build(const std::string& note_name, const std::string& note, unsigned note_type = SHT_NOTE) {
+    const std::string shstrtab = std::string("\0.shstrtab\0", 11) + note_name + '\0';
+    const size_t ehsize = is64 ? 64 : 52, shentsize = is64 ? 64 : 40;
+    const size_t strtab_off = ehsize, note_off = (strtab_off + shstrtab.size() + 3) / 4 * 4;
+    const size_t shoff = (note_off + note.size() + 7) / 8 * 8;
+    out = std::string(ELFMAG) + char(is64 ? ELFCLASS64 : ELFCLASS32) + char(big ? ELFDATA2MSB : ELFDATA2LSB) +
+          char(EV_CURRENT);
+    pad_to(EI_NIDENT);
+    put(ET_DYN, 2), put(EM_X86_64, 2), put(EV_CURRENT, 4);
+    put(0, is64 ? 8 : 4), put(0, is64 ? 8 : 4), put(shoff, is64 ? 8 : 4);  // entry, phoff, shoff
+    put(0, 4), put(ehsize, 2), put(0, 2), put(0, 2), put(shentsize, 2), put(3, 2), put(1, 2);
+    pad_to(strtab_off);
+    out += shstrtab;
+    pad_to(note_off);
+    out += note;
+    pad_to(shoff);
+    section(0, 0, 0, 0, 0);
+    section(1, SHT_STRTAB, strtab_off, shstrtab.size(), 1);
+    section(11, note_type, note_off, note.size(), 4);
+    return out;
+  }
+  void section(uint32_t name, uint32_t type, uint64_t off, uint64_t size, uint64_t align) {
+    const int w = is64 ? 8 : 4;
+    put(name, 4), put(type, 4), put(0, w), put(0, w), put(off, w), put(size, w), put(0, 4), put(0, 4), put(align, w),
+        put(0, w);
+  }
+  std::string note(const std::string& owner, const std::string& desc) {
+    std::string n;
+    std::swap(n, out);
+    put(owner.size() + 1, 4), put(desc.size(), 4), put(1, 4);
+    out += owner + '\0';
+    pad_to((out.size() + 3) / 4 * 4);
+    out += desc;
+    std::swap(n, out);
+    return n;
+  }
+};
+
+const std::string kJson = R"({"Format":1,"CUDA Version":"12.9","Driver":[535,550,570],"Device":[1]})";
+
+std::string elf_with_note(bool is64, bool big, const std::string& owner = "NVIDIA Corporation",
+                          const std::string& desc = kJson) {
+  ElfBuilder b{is64, big, {}};
+  return b.build(".note.cuda.fwd_compatibility", b.note(owner, desc));
+}
+
+std::optional<CudaCompatNote> note_of_file(const std::filesystem::path& p) {
+  UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  return read_cuda_compat_note(fd.get());
+}
+
+std::optional<Version> v(const std::string& s) { return Version::parse(s); }
+
+}  // namespace
+
+class ElfNote : public ::testing::TestWithParam<std::pair<bool, bool>> {};
+
+TEST_P(ElfNote, NoteIsReadInEveryClassAndByteOrder) {
+  TempDir d;
+  test::write_file(d / "libcuda.so.570.1", elf_with_note(GetParam().first, GetParam().second));
+  auto note = note_of_file(d / "libcuda.so.570.1");
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(note->cuda_version, "12.9");
+  EXPECT_EQ(note->driver_majors, (std::vector<long>{535, 550, 570}));
+}
+
+INSTANTIATE_TEST_SUITE_P(ClassesAndOrders, ElfNote,
+                         ::testing::Values(std::pair{true, false}, std::pair{true, true}, std::pair{false, false},
+                                           std::pair{false, true}));
+
+TEST(ElfNoteRules, OtherOwnerIsNoNote) {
+  TempDir d;
+  test::write_file(d / "lib", elf_with_note(true, false, "Someone Else"));
+  EXPECT_FALSE(note_of_file(d / "lib").has_value());
+}
+
+TEST(ElfNoteRules, InvalidJsonIsNoNote) {
+  TempDir d;
+  test::write_file(d / "lib", elf_with_note(true, false, "NVIDIA Corporation", "{not json"));
+  EXPECT_FALSE(note_of_file(d / "lib").has_value());
+}
+
+TEST(ElfNoteRules, SectionThatIsNotANoteIsNoNote) {
+  TempDir d;
+  ElfBuilder b;
+  test::write_file(d / "lib", b.build(".note.cuda.fwd_compatibility", b.note("NVIDIA Corporation", kJson), SHT_PROGBITS));
+  EXPECT_FALSE(note_of_file(d / "lib").has_value());
+}
+
+TEST(ElfNoteRules, NotAnElfFileIsNoNote) {
+  TempDir d;
+  test::write_file(d / "lib", "#!/bin/sh\n");
+  EXPECT_FALSE(note_of_file(d / "lib").has_value());
+}
+
+TEST(ElfNoteRules, TruncatedElfFileIsAnError) {
+  TempDir d;
+  test::write_file(d / "lib", elf_with_note(true, false).substr(0, 100));
+  UniqueFd fd(::open((d / "lib").c_str(), O_RDONLY));
+  EXPECT_THROW(read_cuda_compat_note(fd.get()), Error);
+}
+
+TEST(ElfNoteRules, RealLibraryWithoutTheSectionHasNoNote) {
+  UniqueFd fd(::open("/lib/x86_64-linux-gnu/libm.so.6", O_RDONLY));
+  EXPECT_FALSE(read_cuda_compat_note(fd.get()).has_value());
+  EXPECT_TRUE(read_elf_section(fd.get(), ".dynsym").has_value());
+}
+
+TEST(CompatVersion, LenientSemverForms) {
+  EXPECT_EQ(v("575.57.08"), (Version{575, 57, 8, ""}));
+  EXPECT_EQ(v("v12"), (Version{12, 0, 0, ""}));
+  EXPECT_EQ(v("12.9"), (Version{12, 9, 0, ""}));
+  EXPECT_EQ(v("1.2.3-rc.1+build5"), (Version{1, 2, 3, "rc.1"}));
+  EXPECT_FALSE(v("1.2.3.4"));
+  EXPECT_FALSE(v("abc"));
+  EXPECT_FALSE(v(""));
+}
+
+TEST(CompatVersion, OrderIsNumericAndPrereleasesComeFirst) {
+  EXPECT_LT(*v("570.86.15"), *v("575.57.8"));
+  EXPECT_LT(*v("9.0"), *v("10.0"));
+  EXPECT_LT(*v("1.0.0-rc.2"), *v("1.0.0-rc.10"));
+  EXPECT_LT(*v("1.0.0-rc.1"), *v("1.0.0"));
+}
+
+TEST(CompatDecision, WithNoteBothDriversKnownNeedsListedHostMajorAndNewerCompat) {
+  CudaCompatNote note{"12.9", {535, 570}};
+  EXPECT_TRUE(use_compat_libraries({v("535.104.05"), {}, v("575.57.08"), note}));
+  EXPECT_FALSE(use_compat_libraries({v("560.35.03"), {}, v("575.57.08"), note}));  // 560 not listed
+  EXPECT_FALSE(use_compat_libraries({v("570.90.1"), {}, v("570.86.15"), note}));   // compat older
+  EXPECT_FALSE(use_compat_libraries({v("575.57.08"), {}, v("575.57.08"), note}));  // equal
+}
+
+TEST(CompatDecision, WithNoteAndADriverVersionMissingTheCudaVersionsDecide) {
+  CudaCompatNote note{"12.9", {535}};
+  EXPECT_TRUE(use_compat_libraries({{}, v("12.2"), v("575.57.08"), note}));
+  EXPECT_FALSE(use_compat_libraries({{}, v("12.9"), v("575.57.08"), note}));
+  EXPECT_FALSE(use_compat_libraries({{}, {}, v("575.57.08"), note}));
+  EXPECT_TRUE(use_compat_libraries({v("535.1"), v("12.2"), {}, note}));
+}
+
+TEST(CompatDecision, WithoutNoteMajorsDecideUnlessAHostCudaVersionIsGiven) {
+  EXPECT_TRUE(use_compat_libraries({v("535.104.05"), {}, v("575.57.08"), {}}));
+  EXPECT_FALSE(use_compat_libraries({v("575.1"), {}, v("575.57.08"), {}}));
+  EXPECT_FALSE(use_compat_libraries({v("535.104.05"), v("12.2"), v("575.57.08"), {}}));
+  EXPECT_FALSE(use_compat_libraries({{}, {}, v("575.57.08"), {}}));
+  EXPECT_FALSE(use_compat_libraries({v("535.104.05"), {}, {}, {}}));
+}
+
+TEST(CompatDir, SingleNewerLibraryInTheCompatDirIsSelected) {
+  TempDir root;
+  test::write_file(root / "usr/local/cuda/compat/libcuda.so.575.57.08", "not elf");
+  EXPECT_EQ(select_cuda_compat_dir(rootfs::InRoot(root.path()), "/usr/local/cuda/compat", v("535.1.2"), {}),
+            "/usr/local/cuda/compat");
+}
+
+TEST(CompatDir, DirectoryIsTheSymlinkResolvedInRootPath) {
+  TempDir root;
+  test::write_file(root / "etc/alternatives/cuda/compat/libcuda.so.575.57.08", "not elf");
+  std::filesystem::create_directories(root / "usr/local");
+  std::filesystem::create_directory_symlink("/etc/alternatives/cuda", root / "usr/local/cuda");
+  EXPECT_EQ(select_cuda_compat_dir(rootfs::InRoot(root.path()), "/usr/local/cuda/compat", v("535.1.2"), {}),
+            "/etc/alternatives/cuda/compat");
+}
+
+TEST(CompatDir, CompatDirSymlinkedToAHostPathIsNotFollowedOut) {
+  TempDir root, host;
+  test::write_file(host / "compat/libcuda.so.575.57.08", "not elf");
+  std::filesystem::create_directories(root / "usr/local");
+  std::filesystem::create_directory_symlink(host.path(), root / "usr/local/cuda");
+  EXPECT_FALSE(select_cuda_compat_dir(rootfs::InRoot(root.path()), "/usr/local/cuda/compat", v("535.1.2"), {}));
+}
+
+TEST(CompatDir, NoneOrSeveralOrOnlySymlinkedLibrariesSelectNothing) {
+  TempDir root;
+  rootfs::InRoot r(root.path());
+  EXPECT_FALSE(select_cuda_compat_dir(r, "/usr/local/cuda/compat", v("535.1.2"), {}));  // no directory
+  std::filesystem::create_directories(root / "usr/local/cuda/compat");
+  EXPECT_FALSE(select_cuda_compat_dir(r, "/usr/local/cuda/compat", v("535.1.2"), {}));  // empty
+  std::filesystem::create_symlink("libcuda.so.1", root / "usr/local/cuda/compat/libcuda.so.575.57.08");
+  EXPECT_FALSE(select_cuda_compat_dir(r, "/usr/local/cuda/compat", v("535.1.2"), {}));  // symlink only
+  test::write_file(root / "usr/local/cuda/compat/libcuda.so.575.1", "");
+  test::write_file(root / "usr/local/cuda/compat/libcuda.so.580.1", "");
+  EXPECT_FALSE(select_cuda_compat_dir(r, "/usr/local/cuda/compat", v("535.1.2"), {}));  // two regular files
+}
+
+TEST(CompatDir, NoteInTheLibraryTakesPartInTheDecision) {
+  TempDir root;
+  test::write_file(root / "usr/local/cuda/compat/libcuda.so.575.57.08", elf_with_note(true, false));
+  rootfs::InRoot r(root.path());
+  EXPECT_TRUE(select_cuda_compat_dir(r, "/usr/local/cuda/compat", v("535.1.2"), {}));   // 535 listed
+  EXPECT_FALSE(select_cuda_compat_dir(r, "/usr/local/cuda/compat", v("525.1.2"), {}));  // 525 not listed
+}
+
+TEST(CompatDropIn, DropInIsA00CompatFileNamingTheDirectory) {
+  TempDir root;
+  auto path = write_compat_drop_in(rootfs::InRoot(root.path()), "/etc/alternatives/cuda/compat");
+  EXPECT_TRUE(std::regex_match(path, std::regex("/etc/ld\\.so\\.conf\\.d/00-compat-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
+                                                "[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.conf")))
+      << path;
+  EXPECT_EQ(test::read_file(root / path.substr(1)), "/etc/alternatives/cuda/compat\n");
+}
+
+TEST(CompatHook, WithoutVersionsTheStateIsNeverRead) {
+  auto r = test::run({test::built("nvidia-cdi-hook").string(), "enable-cuda-compat"});  // stdin empty: not a state
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(CompatHook, SelectedDirectoryEndsUpInADropIn) {
+  TempDir root;
+  test::write_file(root / "usr/local/cuda/compat/libcuda.so.575.57.08", "x");
+  auto r = test::run({test::built("nvidia-cdi-hook").string(), "enable-cuda-compat", "--host-driver-version=535.104.05"},
+                     R"({"ociVersion":"1.0","id":"t","bundle":"/x","root":")" + root.path().string() + R"("})");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string content;
+  for (const auto& e : std::filesystem::directory_iterator(root / "etc/ld.so.conf.d")) content += test::read_file(e.path());
+  EXPECT_EQ(content, "/usr/local/cuda/compat\n");
+}

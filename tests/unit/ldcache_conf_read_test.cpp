@@ -1,0 +1,103 @@
+// Reading a container's linker configuration (common/ldcache/ld_so_conf.h), through the in-root API.
+#include <gtest/gtest.h>
+
+#include "common/ldcache/ld_so_conf.h"
+#include "support/test_support.h"
+
+using namespace gpuhooks;
+using gpuhooks::test::TempDir;
+using Paths = std::vector<std::string>;
+
+TEST(LdSoConfSystemPaths, DebianLikeAmd64PutsMultiarchDirsFirst) {
+  EXPECT_EQ(ldcache::system_search_paths(true, ldcache::Arch::kAmd64),
+            (Paths{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"}));
+}
+
+TEST(LdSoConfSystemPaths, DebianLikeArm64PutsMultiarchDirsFirst) {
+  EXPECT_EQ(ldcache::system_search_paths(true, ldcache::Arch::kArm64),
+            (Paths{"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib", "/usr/lib"}));
+}
+
+TEST(LdSoConfSystemPaths, OtherAmd64AddsLib64AndLibx32) {
+  EXPECT_EQ(ldcache::system_search_paths(false, ldcache::Arch::kAmd64),
+            (Paths{"/lib", "/usr/lib", "/lib64", "/usr/lib64", "/libx32", "/usr/libx32"}));
+}
+
+TEST(LdSoConfSystemPaths, OtherArm64AddsLib64) {
+  EXPECT_EQ(ldcache::system_search_paths(false, ldcache::Arch::kArm64),
+            (Paths{"/lib", "/usr/lib", "/lib64", "/usr/lib64"}));
+}
+
+TEST(LdSoConfDebianLike, DebianVersionMustBeARegularFile) {
+  TempDir root;
+  rootfs::InRoot r(root.path());
+  EXPECT_FALSE(ldcache::is_debian_like(r));
+  std::filesystem::create_directories(root / "etc/debian_version");
+  EXPECT_FALSE(ldcache::is_debian_like(r));
+  std::filesystem::remove(root / "etc/debian_version");
+  test::write_file(root / "etc/debian_version", "12.5\n");
+  EXPECT_TRUE(ldcache::is_debian_like(r));
+}
+
+TEST(LdSoConfDirs, LinesCommentsAndBlankLinesAreRead) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "# comment\n/opt/a\n\n  /opt/b/  # trailing comment\nhwcap 1 x\n");
+  EXPECT_EQ(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"), (Paths{"/opt/a", "/opt/b"}));
+}
+
+TEST(LdSoConfDirs, IncludesAreFollowedRecursivelyInSortedGlobOrder) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n/opt/last\n");
+  test::write_file(root / "etc/ld.so.conf.d/b.conf", "/opt/b\n");
+  test::write_file(root / "etc/ld.so.conf.d/a.conf", "/opt/a\ninclude /etc/more/*.conf\n");
+  test::write_file(root / "etc/ld.so.conf.d/c.notconf", "/opt/ignored\n");
+  test::write_file(root / "etc/more/x.conf", "/opt/x\n");
+  EXPECT_EQ(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"),
+            (Paths{"/opt/a", "/opt/x", "/opt/b", "/opt/last"}));
+}
+
+TEST(LdSoConfDirs, RelativeIncludeIsTakenFromTheIncludingFilesDirectory) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "include ld.so.conf.d/*.conf\n");
+  test::write_file(root / "etc/ld.so.conf.d/a.conf", "/opt/a\n");
+  EXPECT_EQ(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"), (Paths{"/opt/a"}));
+}
+
+TEST(LdSoConfDirs, MissingFilesAndUnmatchedIncludesAreIgnored) {
+  TempDir root;
+  rootfs::InRoot r(root.path());
+  EXPECT_TRUE(ldcache::configured_dirs(r, "/etc/ld.so.conf").empty());
+  test::write_file(root / "etc/ld.so.conf", "include /nowhere/*.conf\ninclude /etc/missing.conf\n/opt/a\n");
+  EXPECT_EQ(ldcache::configured_dirs(r, "/etc/ld.so.conf"), (Paths{"/opt/a"}));
+}
+
+TEST(LdSoConfDirs, IncludeCyclesReadEachFileOnce) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf\n/opt/a\n");
+  EXPECT_EQ(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"), (Paths{"/opt/a"}));
+}
+
+TEST(LdSoConfDirs, IncludeSymlinkedToAHostFileIsReadInsideTheRoot) {
+  TempDir root, host;
+  test::write_file(host / "evil.conf", "/host/only\n");
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  std::filesystem::create_directories(root / "etc/ld.so.conf.d");
+  std::filesystem::create_symlink(host / "evil.conf", root / "etc/ld.so.conf.d/evil.conf");
+  EXPECT_TRUE(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf").empty());
+}
+
+TEST(LdSoConfGlob, WildcardsInDirectoryComponentsMatchToo) {
+  TempDir root;
+  test::write_file(root / "etc/d1/x.conf", "");
+  test::write_file(root / "etc/d2/x.conf", "");
+  test::write_file(root / "etc/d2/.hidden.conf", "");
+  EXPECT_EQ(ldcache::glob_in_root(rootfs::InRoot(root.path()), "/etc/d*/*.conf"),
+            (Paths{"/etc/d1/x.conf", "/etc/d2/x.conf"}));
+}
+
+TEST(LdSoConfNormalise, TrailingAndRepeatedSlashesAreRemoved) {
+  EXPECT_EQ(ldcache::normalise_dir("/usr/lib/"), "/usr/lib");
+  EXPECT_EQ(ldcache::normalise_dir("//lib//x"), "/lib/x");
+  EXPECT_EQ(ldcache::normalise_dir("/"), "/");
+  EXPECT_EQ(ldcache::normalise_dir(""), "");
+}

@@ -1,0 +1,172 @@
+// Writing a container's linker configuration for update-ldcache (common/ldcache/linker_config_update.h).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <functional>
+#include <regex>
+
+#include "common/error.h"
+#include "common/ldcache/linker_config_update.h"
+#include "support/test_support.h"
+
+using namespace gpuhooks;
+using gpuhooks::test::TempDir;
+using ldcache::Arch;
+using Paths = std::vector<std::string>;
+
+namespace {
+
+std::string file(const TempDir& root, const std::string& in_root) { return test::read_file(root / in_root.substr(1)); }
+
+std::vector<std::string> conf_d(const TempDir& root) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(root / "etc/ld.so.conf.d"))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(LinkerConfigUpdate, LdSoConfIsCreatedWhenMissingWithTheIncludeLine) {
+  TempDir root;
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAmd64);
+  EXPECT_TRUE(change.created_ld_so_conf);
+  EXPECT_EQ(file(root, "/etc/ld.so.conf"), "include /etc/ld.so.conf.d/*.conf\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((root / "etc/ld.so.conf").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+}
+
+TEST(LinkerConfigUpdate, ExistingLdSoConfIsNeverModified) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "/opt/own\n");
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/new"}, Arch::kAmd64);
+  EXPECT_FALSE(change.created_ld_so_conf);
+  EXPECT_EQ(file(root, "/etc/ld.so.conf"), "/opt/own\n");
+}
+
+TEST(LinkerConfigUpdate, RemainingFoldersGoToA00NvcrDropInInRequestOrder) {
+  TempDir root;
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/b", "/opt/a/", "/opt/b"}, Arch::kAmd64);
+  EXPECT_EQ(change.added_folders, (Paths{"/opt/b", "/opt/a"}));
+  EXPECT_TRUE(std::regex_match(change.folders_file, std::regex("/etc/ld\\.so\\.conf\\.d/00-nvcr-[0-9]+\\.conf")))
+      << change.folders_file;
+  EXPECT_EQ(file(root, change.folders_file), "/opt/b\n/opt/a\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((root / change.folders_file.substr(1)).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+}
+
+TEST(LinkerConfigUpdate, FoldersAlreadyKnownAreDropped) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n/opt/direct\n");
+  test::write_file(root / "etc/ld.so.conf.d/x.conf", "/opt/included\n");
+  auto change = ldcache::update_linker_config(
+      rootfs::InRoot(root.path()), {"/usr/lib", "/lib64", "/opt/direct", "/opt/included", "/opt/new"}, Arch::kAmd64);
+  EXPECT_EQ(change.added_folders, (Paths{"/opt/new"}));
+}
+
+TEST(LinkerConfigUpdate, No00NvcrDropInWhenEveryFolderIsKnown) {
+  TempDir root;
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/usr/lib"}, Arch::kAmd64);
+  EXPECT_EQ(change.folders_file, "");
+  ASSERT_EQ(conf_d(root).size(), 1u);
+  EXPECT_THAT(conf_d(root)[0], ::testing::MatchesRegex("zz-nvcr-[0-9]+\\.conf"));
+}
+
+TEST(LinkerConfigUpdate, ZzNvcrDropInAlwaysListsTheSystemPathsOfADebianLikeContainer) {
+  TempDir root;
+  test::write_file(root / "etc/debian_version", "12\n");
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAmd64);
+  EXPECT_THAT(change.system_paths_file, ::testing::MatchesRegex("/etc/ld\\.so\\.conf\\.d/zz-nvcr-[0-9]+\\.conf"));
+  EXPECT_EQ(file(root, change.system_paths_file), "/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n/lib\n/usr/lib\n");
+}
+
+TEST(LinkerConfigUpdate, ZzNvcrDropInListsTheSystemPathsOfOtherContainers) {
+  TempDir root;
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kArm64);
+  EXPECT_EQ(file(root, change.system_paths_file), "/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
+}
+
+TEST(LinkerConfigUpdate, AlpineGetsTheFoldersAppendedToTheMuslPathFile) {
+  TempDir root;
+  test::write_file(root / "etc/alpine-release", "3.20.0\n");
+  test::write_file(root / "etc/ld-musl-x86_64.path", "/existing\n");
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv", "/usr/lib"}, Arch::kAmd64);
+  EXPECT_EQ(change.musl_path_file, "/etc/ld-musl-x86_64.path");
+  EXPECT_EQ(file(root, "/etc/ld-musl-x86_64.path"),
+            "/existing\n/opt/nv\n/lib\n/usr/lib\n/lib64\n/usr/lib64\n/libx32\n/usr/libx32\n");
+}
+
+TEST(LinkerConfigUpdate, AlpineArm64UsesTheAarch64MuslPathFile) {
+  TempDir root;
+  test::write_file(root / "etc/alpine-release", "3.20.0\n");
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kArm64);
+  EXPECT_EQ(file(root, "/etc/ld-musl-aarch64.path"), "/opt/nv\n/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
+}
+
+TEST(LinkerConfigUpdate, NoMuslPathFileWithoutARegularAlpineRelease) {
+  TempDir root;
+  std::filesystem::create_directories(root / "etc/alpine-release");
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  EXPECT_EQ(change.musl_path_file, "");
+  EXPECT_FALSE(std::filesystem::exists(root / "etc/ld-musl-x86_64.path"));
+}
+
+TEST(LinkerConfigUpdate, ConfDirSymlinkedToAHostPathIsRefusedAndTheHostIsUntouched) {
+  TempDir root, host;
+  std::filesystem::create_directories(root / "etc");
+  std::filesystem::create_directory_symlink(host.path(), root / "etc/ld.so.conf.d");
+  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64); }),
+            "/etc/ld.so.conf.d in the container root is a symlink to " + host.path().string() +
+                "; refusing to follow it");
+  EXPECT_TRUE(std::filesystem::is_empty(host.path()));
+}
+
+TEST(LinkerConfigUpdate, EtcSymlinkedToAHostPathIsRefused) {
+  TempDir root, host;
+  std::filesystem::create_directory_symlink(host.path(), root / "etc");
+  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64); }),
+            "/etc in the container root is a symlink to " + host.path().string() + "; refusing to follow it");
+  EXPECT_TRUE(std::filesystem::is_empty(host.path()));
+}
+
+TEST(LinkerConfigUpdate, RelativeConfDirSymlinkClimbingAboveTheRootIsRefused) {
+  TempDir root;
+  std::filesystem::create_directories(root / "etc");
+  std::filesystem::create_directory_symlink("../../elsewhere", root / "etc/ld.so.conf.d");
+  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAmd64); }),
+            "/etc/ld.so.conf.d in the container root is a symlink to ../../elsewhere; refusing to follow it");
+}
+
+TEST(LinkerConfigUpdate, RelativeConfDirSymlinkInsideTheRootIsFollowed) {
+  TempDir root;
+  std::filesystem::create_directories(root / "etc/conf.d.real");
+  std::filesystem::create_directory_symlink("conf.d.real", root / "etc/ld.so.conf.d");
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  EXPECT_TRUE(std::filesystem::exists(root / "etc/conf.d.real" / std::filesystem::path(change.folders_file).filename()));
+}
+
+TEST(LinkerConfigUpdate, ConfDirLinkDepthCountsFromWhereARelativeEtcLinkLeads) {
+  TempDir root;
+  std::filesystem::create_directories(root / "data/etc");
+  std::filesystem::create_directory_symlink("data/etc", root / "etc");
+  std::filesystem::create_directory_symlink("../../conf", root / "data/etc/ld.so.conf.d");  // -> /conf: inside
+  EXPECT_NO_THROW(ldcache::refuse_escaping_conf_links(rootfs::InRoot(root.path())));
+  std::filesystem::remove(root / "data/etc/ld.so.conf.d");
+  std::filesystem::create_directory_symlink("../../../conf", root / "data/etc/ld.so.conf.d");  // above the root
+  EXPECT_EQ(error_of([&] { ldcache::refuse_escaping_conf_links(rootfs::InRoot(root.path())); }),
+            "/etc/ld.so.conf.d in the container root is a symlink to ../../../conf; refusing to follow it");
+}
