@@ -1,12 +1,15 @@
 #pragma once
 // A CDI spec file before it is typed: the tree both front ends build and the decoder (parse.cpp) reads.
 // The reference reads every file as YAML 1.1 (sigs.k8s.io/yaml: yaml.v2 -> JSON -> encoding/json, cdi.md §1.1), so
-// JSON and YAML share one tree and one scalar resolver; only the tokenizer differs:
-//   - strict JSON goes through nlohmann's SAX parser, ~10x faster than yaml-cpp's scanner (hooks run on every
-//     container start). Quoted strings and numbers map onto the same tree YAML would give, so the result is the same.
-//   - everything else (YAML, and JSON that nlohmann rejects but YAML accepts, e.g. unquoted keys) goes through
-//     libyaml's event parser (the C parser yaml.v2 was ported from), and through yaml-cpp only when libyaml rejects
-//     the text: yaml-cpp then words the error, or reads the text libyaml would not (document_yaml.cpp).
+// JSON and YAML share one tree and one scalar resolver; only the tokenizer differs (hooks load every spec on every
+// container start, so each common shape of spec has a fast reader):
+//   - strict JSON goes through a small strict scanner of our own (document_json.cpp; it accepts what nlohmann's
+//     parser accepted). Quoted strings and numbers map onto the same tree YAML would give, so the result is the same.
+//   - block-style YAML as spec generators write it goes through a line-based reader of that subset
+//     (document_yaml_block.cpp), which gives up on anything else;
+//   - everything else (other YAML, and JSON that is not strict, e.g. unquoted keys) goes through libyaml's event
+//     parser (the C parser yaml.v2 was ported from), and through yaml-cpp only when libyaml rejects the text:
+//     yaml-cpp then words the error, or reads the text libyaml would not (document_yaml.cpp).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
-// yaml-cpp front end: events -> DocNode. Since libyaml became the fast path (document_yaml.cpp), this one runs only
-// for text libyaml rejects: it words the syntax error as gpuhooks always has ("yaml: line L, column C: ...") and still
-// accepts what yaml-cpp accepts and libyaml does not, so moving to libyaml changed no outcome.
+// yaml-cpp front end: events -> DocNode. Since libyaml took over (document_yaml.cpp), this one runs only for text
+// libyaml rejects: it words the syntax error as gpuhooks always has ("yaml: line L, column C: ...") and still accepts
+// what yaml-cpp accepts and libyaml does not, so no text that loaded before fails now.
 // The event API, not YAML::Load: it avoids yaml-cpp's shared node graph, and anchors are resolved by copying the
 // anchored subtree (aliases in CDI specs are rare and small).
 #include <yaml-cpp/eventhandler.h>

@@ -1,6 +1,6 @@
 #pragma once
-// The two YAML front ends behind load_yaml_document (document.h), declared apart so that tests can hold one against
-// the other. Both build the same DocNode tree from the same text.
+// The YAML front ends behind load_yaml_document (document.h), tried in this order, declared apart so that tests can
+// hold one against another. All build the same DocNode tree from the same text.
 #include <optional>
 #include <string_view>
 
@@ -8,7 +8,10 @@
 
 namespace gpuhooks::cdi {
 
-// libyaml's event parser (document_yaml.cpp): the fast path. nullopt whenever libyaml rejects the text, or the text
+// The block-style subset that spec generators write (document_yaml_block.cpp); nullopt for anything outside it.
+std::optional<DocNode> load_block_yaml_subset(std::string_view data);
+
+// libyaml's event parser (document_yaml.cpp): everything else. nullopt whenever libyaml rejects the text, or the text
 // uses an alias that yaml-cpp would reject; the caller then asks yaml-cpp, which words the error (or accepts the text).
 std::optional<DocNode> load_yaml_with_libyaml(std::string_view data);
 

@@ -1,6 +1,6 @@
 #pragma once
 // The spec registry (the reference's Cache, cdi.md §3): spec dirs in priority order (later wins), each scanned once,
-// not recursively, `.json`/`.yaml` files in name order, each file parsed once (many files: on a few threads) and
+// not recursively, `.json`/`.yaml` files in name order, each file parsed once (files are loaded one after another) and
 // validated. A bad file records its
 // own errors and never hides the good ones. Devices are looked up by exact qualified name.
 //
