@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# gpu-check.sh: the whole CDI path on a machine with a real NVIDIA GPU, or (--simulate) on the simulated GPU host.
+# Builds gpuhooks and nvidia-cdi-hook, runs `gpuhooks cdi generate` against the driver, injects one device into a
+# runc bundle with `gpuhooks cdi inject`, runs `nvidia-smi -L` inside with plain runc, and prints a short table: the
+# spec's summary, the container's output, and how long generate and the container run took.
+# The GPU machine of /work/shared/reference/gpu-host-h100.md has no network, no Docker and no runc: runc, its
+# libseccomp and busybox come from Debian .deb files unpacked with `dpkg -x` (--debs; fetch them beforehand on a
+# networked Debian 12 machine with --fetch-debs). How to run it: docs/gpu-check.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+debian_packages=(runc libseccomp2 busybox-static)
+
+usage() {
+  cat <<USAGE
+usage: gpu-check.sh [--simulate [--gpus N]] [--debs DIR] [--build-dir DIR] [--device NAME] [--work DIR] [--keep]
+       gpu-check.sh --fetch-debs DIR
+  --simulate        use scripts/simulate-gpu-host (N GPUs, default 2) as driver and dev root instead of /
+  --debs DIR        take runc, libseccomp2 and busybox-static from the .deb files in DIR (dpkg -x); default: the
+                    host's runc and busybox
+  --build-dir DIR   build here (default: build-gpu-check); without cmake, DIR must already hold the two binaries
+  --device NAME     CDI device to inject (default: nvidia.com/gpu=0)
+  --work DIR        scratch directory, kept (default: a new one under /tmp, removed at the end unless --keep)
+  --fetch-debs DIR  download ${debian_packages[*]} into DIR with apt-get download (needs network), then exit
+USAGE
+}
+
+simulate=0 gpus=2 debs="" build="$here/build-gpu-check" device=nvidia.com/gpu=0 work="" keep=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --simulate) simulate=1; shift ;;
+    --gpus) gpus=${2:?--gpus needs a number}; shift 2 ;;
+    --debs) debs=$(cd "${2:?--debs needs a directory}" && pwd); shift 2 ;;
+    --build-dir) build=${2:?--build-dir needs a directory}; shift 2 ;;
+    --device) device=${2:?--device needs a CDI name}; shift 2 ;;
+    --work) work=${2:?--work needs a directory}; keep=1; shift 2 ;;  # a directory of the caller's is never removed
+    --keep) keep=1; shift ;;
+    --fetch-debs)
+      dir=${2:?--fetch-debs needs a directory}; mkdir -p "$dir"
+      (cd "$dir" && apt-get download "${debian_packages[@]}")
+      ls -1 "$dir"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "gpu-check: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+die() { echo "gpu-check: $*" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "must run as root (runc, device nodes)"
+command -v jq >/dev/null || die "jq not found"
+
+if [[ -z "$work" ]]; then work=$(mktemp -d /tmp/gpu-check.XXXXXX); else mkdir -p "$work"; work=$(cd "$work" && pwd); fi
+container_id="gpu-check-$$"
+runc_state="$work/runc-state"
+runc=""
+cleanup() {
+  if [[ -n "$runc" ]]; then "$runc" --root "$runc_state" delete --force "$container_id" >/dev/null 2>&1 || true; fi
+  if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "gpu-check: kept $work" >&2; fi
+}
+trap cleanup EXIT
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- 1. build ------------------------------------------------------------------------------------------------------
+mkdir -p "$build"; build=$(cd "$build" && pwd)  # the spec names the hook by absolute path
+if command -v cmake >/dev/null && command -v ninja >/dev/null; then
+  echo "gpu-check: building gpuhooks and nvidia-cdi-hook in $build" >&2
+  if ! { cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+         cmake --build "$build" --parallel "$(nproc)" --target gpuhooks nvidia-cdi-hook; } >"$work/build.log" 2>&1; then
+    tail -n 30 "$work/build.log" >&2
+    die "build failed (log above)"
+  fi
+fi
+gpuhooks="$build/gpuhooks" hook="$build/nvidia-cdi-hook"
+[[ -x "$gpuhooks" && -x "$hook" ]] || die "no cmake/ninja here and $build lacks gpuhooks or nvidia-cdi-hook (--build-dir)"
+
+# --- 2. runc and busybox ---------------------------------------------------------------------------------------------
+runc_env=()
+if [[ -n "$debs" ]]; then
+  for p in "${debian_packages[@]}"; do
+    deb=$(ls "$debs"/"${p}"_*.deb 2>/dev/null | head -n1)
+    [[ -n "$deb" ]] || die "no ${p}_*.deb in $debs (get them with --fetch-debs on a networked Debian 12 machine)"
+    dpkg -x "$deb" "$work/debs"
+  done
+  runc="$work/debs/usr/sbin/runc" busybox="$work/debs/bin/busybox"
+  # Debian's runc links libseccomp.so.2, which the GPU host may not have (gpu-host-h100.md §9).
+  runc_env=(LD_LIBRARY_PATH="$work/debs/usr/lib/x86_64-linux-gnu:$work/debs/lib/x86_64-linux-gnu")
+else
+  runc=$(command -v runc || true) busybox=$(command -v busybox || true)
+  [[ -n "$runc" && -n "$busybox" ]] || die "runc or busybox not on PATH; give --debs DIR"
+fi
+run_runc() { env "${runc_env[@]}" "$runc" "$@"; }
+
+# --- 3. driver root ------------------------------------------------------------------------------------------------
+if [[ $simulate -eq 1 ]]; then
+  driver_root="$work/gpu-host"
+  "$here/scripts/simulate-gpu-host" --out "$driver_root" --gpus "$gpus" >&2
+  mode="simulated host ($gpus GPUs) in $driver_root"
+else
+  driver_root=/
+  mode="real driver, driver root /"
+fi
+
+# --- 4. rootfs: busybox, the host's glibc for the driver's tools, the host's ldconfig (gpu-host-h100.md §9) ---------
+bundle="$work/bundle" rootfs="$work/bundle/rootfs" libdir=/lib/x86_64-linux-gnu
+mkdir -p "$rootfs"/{bin,sbin,etc/ld.so.conf.d,proc,sys,dev,tmp,root,lib64,usr/bin} "$rootfs$libdir" "$rootfs/usr$libdir"
+cp "$busybox" "$rootfs/bin/busybox"
+for applet in sh ls cat env stat grep echo; do ln -s busybox "$rootfs/bin/$applet"; done
+for lib in libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1 libgcc_s.so.1; do
+  [[ -e "$libdir/$lib" ]] && cp -L "$libdir/$lib" "$rootfs$libdir/"
+done
+cp -L /lib64/ld-linux-x86-64.so.2 "$rootfs/lib64/"
+# Ubuntu's /sbin/ldconfig is a shell script around ldconfig.real (gpu-host-h100.md §6): the binary is what runs.
+if [[ -x /sbin/ldconfig.real ]]; then cp -L /sbin/ldconfig.real "$rootfs/sbin/ldconfig"; else cp -L /sbin/ldconfig "$rootfs/sbin/ldconfig"; fi
+echo 'include /etc/ld.so.conf.d/*.conf' >"$rootfs/etc/ld.so.conf"
+echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+echo 'root:x:0:' >"$rootfs/etc/group"
+
+# --- 5. generate, validate ----------------------------------------------------------------------------------------
+spec_dir="$work/cdi" spec="$work/cdi/nvidia.json"
+mkdir -p "$spec_dir"
+t0=$(now_ms)
+"$gpuhooks" cdi generate --driver-root "$driver_root" --dev-root "$driver_root" --nvidia-cdi-hook-path "$hook" \
+  --output "$spec"
+generate_ms=$(( $(now_ms) - t0 ))
+"$gpuhooks" cdi validate "$spec" >&2 || die "the generated spec is not valid"
+
+nvidia_smi=$(jq -r '[.containerEdits.mounts[]?.containerPath | select(endswith("/nvidia-smi"))][0] // "nvidia-smi"' "$spec")
+
+# --- 6. bundle, inject, run ---------------------------------------------------------------------------------------
+(cd "$bundle" && run_runc spec)
+script="ldconfig -p | grep -F 'libnvidia-ml.so.1 '; $nvidia_smi -L; echo in-container-exit=\$?"
+jq --arg s "$script" '.process.terminal=false | .root.readonly=false | .process.args=["/bin/sh","-c",$s]
+  | .process.env=["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]' \
+  "$bundle/config.json" >"$bundle/config.json.new" && mv "$bundle/config.json.new" "$bundle/config.json"
+"$gpuhooks" cdi inject --spec-dir "$spec_dir" --device "$device" --bundle "$bundle"
+
+t0=$(now_ms)
+set +e
+output=$(run_runc --root "$runc_state" run --bundle "$bundle" "$container_id" </dev/null 2>&1)
+rc=$?
+set -e
+run_ms=$(( $(now_ms) - t0 ))
+
+# --- 7. the table --------------------------------------------------------------------------------------------------
+name=${device#*=}
+hooks_of() { jq -r "$1"' | [.hooks[]?.args[1]] | if length == 0 then "none" else join(", ") end' "$spec"; }
+printf '%-12s %s\n' "mode" "$mode"
+printf '%-12s %s\n' "spec" "$(jq -r '"cdiVersion \(.cdiVersion), kind \(.kind)"' "$spec")"
+printf '%-12s %s\n' "devices" "$(jq -r '[.devices[].name] | join(", ")' "$spec")"
+printf '%-12s %s\n' "common" "$(jq -r '.containerEdits | "\(.deviceNodes // [] | length) device nodes, \(.mounts // [] | length) mounts, \(.hooks // [] | length) hooks, env \(.env // [] | join(" "))"' "$spec")"
+printf '%-12s %s\n' "hooks" "$(hooks_of '.containerEdits')"
+printf '%-12s %s\n' "$device" "$(jq -r --arg n "$name" '.devices[] | select(.name == $n) | .containerEdits
+  | "\([.deviceNodes[]?.path] | join(" ")), \(.mounts // [] | length) mounts, \(.hooks // [] | length) hooks"' "$spec")"
+printf '%-12s %s\n' "container" "runc exit $rc"
+while IFS= read -r line; do printf '%-12s %s\n' "" "$line"; done <<<"$output"
+printf '%-12s %s ms\n' "generate" "$generate_ms"
+printf '%-12s %s ms\n' "runc run" "$run_ms"
+[[ $rc -eq 0 && "$output" == *"in-container-exit=0"* ]] || die "the container did not list the GPU"

@@ -1,0 +1,203 @@
+// `gpuhooks cdi generate` against the simulated GPU host, end to end (issue 4): the spec it writes is valid, loads in
+// podman 4.3 (cdiVersion <= 0.5.0), and a container given one of its devices - by podman from /etc/cdi, or by
+// `gpuhooks cdi inject` + plain runc - sees exactly the GPUs asked for: the simulated host's nvidia-smi inside lists
+// them, which works only when the driver libraries resolve through the container's ld.so.cache.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "e2e/harness/bundle.h"
+#include "e2e/harness/cdi_cli.h"
+#include "e2e/harness/podman.h"
+#include "e2e/harness/runc.h"
+#include "e2e/harness/simulated_host.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace gpuhooks::e2e {
+namespace {
+
+// A spec generated for a simulated host into a private spec dir, as JSON so the test can read it.
+struct GeneratedSpec {
+  test::TempDir dir;
+  fs::path file = dir / "nvidia.json";
+  std::string kind;
+  json spec;
+
+  // `vendor` empty: the default kind nvidia.com/gpu.
+  GeneratedSpec(const SimulatedHost& host, const std::string& vendor = "") {
+    const std::string root = host.root().string();
+    std::vector<std::string> args{"cdi", "generate", "--driver-root", root, "--dev-root", root,
+                                  "--nvidia-cdi-hook-path", test::built("nvidia-cdi-hook").string(),
+                                  // The host's ldconfig, explicitly: the hook copies it into the container root.
+                                  "--ldconfig-path", "/sbin/ldconfig", "--output", file.string()};
+    if (!vendor.empty()) args.insert(args.end(), {"--vendor", vendor});
+    auto r = run_gpuhooks(args);
+    if (r.exit_code != 0) throw std::runtime_error("gpuhooks cdi generate failed: " + r.err);
+    spec = json::parse(test::read_file(file));
+    kind = spec.at("kind").get<std::string>();
+  }
+
+  // The container path of the simulated host's nvidia-smi, as the spec mounts it.
+  std::string nvidia_smi() const {
+    for (const auto& m : spec.at("containerEdits").at("mounts")) {
+      const std::string path = m.at("containerPath");
+      if (fs::path(path).filename() == "nvidia-smi") return path;
+    }
+    throw std::runtime_error("the generated spec mounts no nvidia-smi");
+  }
+
+  // What the container runs: the cache entry of libnvidia-ml's soname, then the GPUs nvidia-smi finds through it.
+  std::string script() const { return "ldconfig -p | grep -F 'libnvidia-ml.so.1 '; " + nvidia_smi() + " -L"; }
+};
+
+// The cache entry the update-ldcache hook must leave, for the folder the spec mounts libnvidia-ml into.
+std::string expected_cache_line(const GeneratedSpec& g) {
+  for (const auto& m : g.spec.at("containerEdits").at("mounts")) {
+    const fs::path path = m.at("containerPath").get<std::string>();
+    if (path.filename().string().rfind("libnvidia-ml.so.", 0) == 0) {
+      return "\tlibnvidia-ml.so.1 (libc6,x86-64) => " + (path.parent_path() / "libnvidia-ml.so.1").string() + "\n";
+    }
+  }
+  throw std::runtime_error("the generated spec mounts no libnvidia-ml");
+}
+
+std::vector<int> version_numbers(const std::string& v) {
+  std::vector<int> out;
+  std::istringstream in(v);
+  for (std::string part; std::getline(in, part, '.');) out.push_back(std::stoi(part));
+  return out;
+}
+
+test::RunResult run_injected(const GeneratedSpec& g, const std::vector<std::string>& devices) {
+  Bundle b;
+  b.shell(g.script());
+  auto inject = inject_cdi_devices(b, g.dir.path(), devices);
+  if (inject.exit_code != 0) return inject;
+  return run_runc(b);
+}
+
+test::RunResult run_podman(const GeneratedSpec& g, const std::vector<std::string>& devices) {
+  InstalledCdiSpec installed(test::read_file(g.file));
+  std::vector<std::string> options;
+  for (const auto& d : devices) options.insert(options.end(), {"--device", d});
+  return shared_podman().run(options, {"/bin/sh", "-c", g.script()});
+}
+
+// ---- the spec ---------------------------------------------------------------------------------------------------
+
+TEST(GenerateSpec, TheSpecsForOneAndTwoGpusAreValid) {
+  for (int gpus : {1, 2}) {
+    GeneratedSpec g(shared_simulated_host(gpus));
+    auto r = run_gpuhooks({"cdi", "validate", g.file.string()});
+    EXPECT_EQ(r.exit_code, 0) << gpus << " GPUs: " << r.out << r.err;
+    EXPECT_EQ(r.out.rfind(g.file.string() + ": valid (cdiVersion ", 0), 0u) << gpus << " GPUs: " << r.out;
+  }
+}
+
+TEST(GenerateSpec, TheSpecsCdiVersionIsAtMostWhatPodman43Reads) {
+  GeneratedSpec g(shared_simulated_host(2));
+  EXPECT_LE(version_numbers(g.spec.at("cdiVersion")), version_numbers("0.5.0")) << g.spec.at("cdiVersion");
+}
+
+TEST(GenerateSpec, TheSpecNamesEachGpuByIndexAndByUuidPlusAll) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host);
+  std::vector<std::string> names;
+  for (const auto& d : g.spec.at("devices")) names.push_back(d.at("name"));
+  EXPECT_EQ(g.kind, "nvidia.com/gpu");
+  EXPECT_EQ(names, (std::vector<std::string>{"0", "1", host.gpus()[0].uuid, host.gpus()[1].uuid, "all"}));
+}
+
+// ---- gpuhooks cdi inject + runc -----------------------------------------------------------------------------------
+
+TEST(GenerateInjectRunc, DeviceZeroShowsOnlyTheFirstGpu) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host);
+  auto r = run_injected(g, {"nvidia.com/gpu=0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[0]}));
+}
+
+TEST(GenerateInjectRunc, DeviceOneShowsOnlyTheSecondGpu) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host);
+  auto r = run_injected(g, {"nvidia.com/gpu=1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[1]}));
+}
+
+TEST(GenerateInjectRunc, DeviceAllShowsBothGpus) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host);
+  auto r = run_injected(g, {"nvidia.com/gpu=all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus()));
+}
+
+TEST(GenerateInjectRunc, AGpuNamedByUuidShowsThatGpu) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host);
+  auto r = run_injected(g, {"nvidia.com/gpu=" + host.gpus()[1].uuid});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[1]}));
+}
+
+TEST(GenerateInjectRunc, OnAOneGpuHostDeviceZeroAndAllShowTheOneGpu) {
+  const auto& host = shared_simulated_host(1);
+  GeneratedSpec g(host);
+  for (const std::string device : {"nvidia.com/gpu=0", "nvidia.com/gpu=all"}) {
+    auto r = run_injected(g, {device});
+    ASSERT_EQ(r.exit_code, 0) << device << ": " << r.err;
+    EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus())) << device;
+  }
+}
+
+TEST(GenerateInjectRunc, AGpuTheHostDoesNotHaveIsUnresolvable) {
+  GeneratedSpec g(shared_simulated_host(1));
+  auto r = run_injected(g, {"nvidia.com/gpu=1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unresolvable CDI devices nvidia.com/gpu=1"), std::string::npos) << r.err;
+}
+
+// ---- podman 4.3 from /etc/cdi ---------------------------------------------------------------------------------------
+// A test-unique vendor: podman reads every spec in /etc/cdi, and a second nvidia.com/gpu spec there (a real one, or
+// another run's) would make the devices conflict.
+
+TEST(GeneratePodman, DeviceZeroShowsOnlyTheFirstGpu) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host, unique_cdi_vendor());
+  auto r = run_podman(g, {g.kind + "=0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[0]}));
+}
+
+TEST(GeneratePodman, DeviceAllShowsBothGpus) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host, unique_cdi_vendor());
+  auto r = run_podman(g, {g.kind + "=all"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus()));
+}
+
+TEST(GeneratePodman, AGpuNamedByUuidShowsThatGpu) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec g(host, unique_cdi_vendor());
+  auto r = run_podman(g, {g.kind + "=" + host.gpus()[1].uuid});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[1]}));
+}
+
+TEST(GeneratePodman, OnAOneGpuHostDeviceZeroShowsTheOneGpu) {
+  const auto& host = shared_simulated_host(1);
+  GeneratedSpec g(host, unique_cdi_vendor());
+  auto r = run_podman(g, {g.kind + "=0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus()));
+}
+
+}  // namespace
+}  // namespace gpuhooks::e2e
