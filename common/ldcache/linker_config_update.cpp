@@ -2,6 +2,9 @@
 
 #include <sys/statvfs.h>
 
+#include <sys/stat.h>
+
+#include <optional>
 #include <random>
 #include <set>
 
@@ -60,7 +63,21 @@ std::string random_decimal() {
   return std::to_string(rng());
 }
 
+// A container that is started again (docker start, podman restart, a restarted pod) runs its createContainer hooks
+// again on the same root. The reference then adds another zz-nvcr-*.conf (and 00-nvcr-*.conf) every time; a drop-in
+// of ours with the same content is reused instead, so starts are idempotent. Only regular files count: a symlink
+// planted under our name is never written through and never taken as ours.
+std::optional<std::string> same_drop_in(const rootfs::InRoot& root, const std::string& prefix,
+                                        const std::string& content) {
+  for (const auto& path : glob_in_root(root, std::string(kLdSoConfD) + "/" + prefix + "*.conf")) {
+    auto st = root.lstat(path);
+    if (st && S_ISREG(st->st_mode) && root.read_file(path) == content) return path;
+  }
+  return std::nullopt;
+}
+
 std::string create_unique(const rootfs::InRoot& root, const std::string& prefix, const std::string& content) {
+  if (auto existing = same_drop_in(root, prefix, content)) return *existing;
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string path = std::string(kLdSoConfD) + "/" + prefix + random_decimal() + ".conf";
     if (root.exists(path)) continue;
@@ -68,6 +85,28 @@ std::string create_unique(const rootfs::InRoot& root, const std::string& prefix,
     return path;
   }
   throw Error(std::string("failed to find an unused name for ") + kLdSoConfD + "/" + prefix + "*.conf");
+}
+
+// What to append to the musl path file: the lines of `wanted` it does not list yet (a restarted container appends
+// nothing twice), behind a newline when the image's file does not end with one.
+std::string musl_append_text(const rootfs::InRoot& root, const std::string& path,
+                             const std::vector<std::string>& wanted) {
+  std::set<std::string> have;
+  std::string text;
+  auto st = root.lstat(path);
+  if (st && S_ISREG(st->st_mode)) text = root.read_file(path);
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find('\n', i);
+    if (j == std::string::npos) j = text.size();
+    have.insert(text.substr(i, j - i));
+    i = j + 1;
+  }
+  std::string out;
+  for (const auto& w : wanted)
+    if (have.insert(w).second) out += w + "\n";
+  if (!out.empty() && !text.empty() && text.back() != '\n') out.insert(0, "\n");
+  return out;
 }
 
 std::string lines(const std::vector<std::string>& items) {
@@ -128,7 +167,8 @@ LinkerConfigChange update_linker_config(const rootfs::InRoot& root, const std::v
     for (const auto& p : system_paths)
       if (in_musl.insert(p).second) musl.push_back(p);
     change.musl_path_file = musl_path_file(arch);
-    root.append_file(change.musl_path_file, lines(musl), 0644);
+    std::string text = musl_append_text(root, change.musl_path_file, musl);
+    if (!text.empty()) root.append_file(change.musl_path_file, text, 0644);
   }
   return change;
 }

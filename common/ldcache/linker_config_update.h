@@ -30,6 +30,9 @@ void refuse_read_only_root(const rootfs::InRoot& root);
 // remain); the container's system search paths always go to zz-nvcr-<rand>.conf (a host ldconfig built with
 // another default list still indexes the container's); for Alpine (/etc/alpine-release a regular file) the same
 // folders are appended to /etc/ld-musl-<arch>.path. A read-only root is an Error saying so.
+// Running again on the same root (a restarted container) adds nothing: a drop-in of ours (a regular file) with the
+// same content is reused, and musl path lines already listed are not appended again (the reference adds new
+// drop-ins and duplicate lines on every start).
 LinkerConfigChange update_linker_config(const rootfs::InRoot& root, const std::vector<std::string>& folders, Arch arch);
 
 }  // namespace gpuhooks::ldcache

@@ -6,8 +6,8 @@
 // work, e.g. a root filesystem on initramfs). Once there, no container symlink can point outside the root, because
 // there is no outside.
 //
-// Differences from the reference, on purpose: one fork (clone with the namespace flags) instead of a re-exec of
-// /proc/self/exe; every mount in the child is made private first, so nothing propagates back even when the hook is
+// Differences from the reference, on purpose: one clone with the namespace flags that borrows the caller's memory
+// until it execs (as posix_spawn does) instead of a re-exec of /proc/self/exe; every mount in the child is made private first, so nothing propagates back even when the hook is
 // run from a host shell whose "/" is shared; the proc mount target is an in-root fd (/proc/self/fd/N), never the
 // joined path string.
 #include <filesystem>
@@ -25,7 +25,9 @@ struct IsolationOptions {
 // Runs `body` in the isolated child with the container root as "/" and the current directory "/". `body` either
 // returns (the child exits 0), throws (its message comes back here and is thrown as Error, one line), or replaces
 // the child with exec. The caller waits for the child; a non-zero exit of what `body` exec'd is thrown as
-// Error("<what> exited with status N"). Must be called from a single-threaded process.
+// Error("<what> exited with status N"). Must be called from a single-threaded process. The caller is suspended
+// until the child execs or exits, and the child shares its memory until then: `body` may read what it captures
+// but must not change the caller's objects.
 void run_isolated_in_root(const std::filesystem::path& host_root, const std::string& what,
                           const std::function<void()>& body, const IsolationOptions& options = {});
 

@@ -137,6 +137,20 @@ TEST(UpdateLdcache, TheFolderGoesIntoADropInAndAMissingLdSoConfIsCreated) {
   EXPECT_EQ(r.out, "include /etc/ld.so.conf.d/*.conf\n/usr/lib/simgpu\n00-nvcr-\nzz-nvcr-\n");
 }
 
+// docker start / podman restart run the createContainer hooks again on the same root: the reference adds another
+// zz-nvcr drop-in on every start; ours are reused, and the library still loads.
+TEST(UpdateLdcache, StartingTheSameRootAgainAddsNoDropIns) {
+  Bundle b;
+  add_simgpu_driver(b);
+  b.hook(Stage::kCreateContainer, cdi_hook("update-ldcache", {"--folder", "/usr/lib/simgpu"}));
+  b.shell("ls /etc/ld.so.conf.d | sed 's/[0-9]*\\.conf$//'; dlopen-probe libsimgpu.so.1 simgpu_driver_version");
+  for (int start = 1; start <= 3; ++start) {
+    auto r = run_runc(b);
+    ASSERT_EQ(r.exit_code, 0) << "start " << start << ": " << r.err;
+    EXPECT_EQ(r.out, "00-nvcr-\nzz-nvcr-\n/usr/lib/simgpu/libsimgpu.so.1: 550.1\n") << "start " << start;
+  }
+}
+
 TEST(UpdateLdcache, LeavesNoScratchDirectoryInTheRootfs) {
   Bundle b;
   add_simgpu_driver(b);

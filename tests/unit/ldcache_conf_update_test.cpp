@@ -170,3 +170,47 @@ TEST(LinkerConfigUpdate, ConfDirLinkDepthCountsFromWhereARelativeEtcLinkLeads) {
   EXPECT_EQ(error_of([&] { ldcache::refuse_escaping_conf_links(rootfs::InRoot(root.path())); }),
             "/etc/ld.so.conf.d in the container root is a symlink to ../../../conf; refusing to follow it");
 }
+
+// A restarted container runs its createContainer hooks again on the same root: nothing may pile up (the reference
+// adds a zz-nvcr drop-in, and musl path lines, on every start).
+TEST(LinkerConfigUpdate, RunningAgainOnTheSameRootReusesTheDropIns) {
+  TempDir root;
+  test::write_file(root / "etc/debian_version", "12\n");
+  auto first = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  auto names = conf_d(root);
+  ASSERT_EQ(names.size(), 2u);
+  auto second = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  EXPECT_EQ(conf_d(root), names);
+  EXPECT_EQ(second.system_paths_file, first.system_paths_file);
+  EXPECT_EQ(second.folders_file, "");  // /opt/nv is configured now, through the first 00-nvcr drop-in
+  EXPECT_TRUE(second.added_folders.empty());
+}
+
+TEST(LinkerConfigUpdate, AnotherFolderOnASecondRunGetsItsOwnDropIn) {
+  TempDir root;
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/a"}, Arch::kAmd64);
+  auto second = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/a", "/opt/b"}, Arch::kAmd64);
+  EXPECT_EQ(second.added_folders, (Paths{"/opt/b"}));
+  EXPECT_EQ(file(root, second.folders_file), "/opt/b\n");
+  EXPECT_EQ(conf_d(root).size(), 3u);
+}
+
+TEST(LinkerConfigUpdate, ASymlinkUnderADropInNameIsNeitherReusedNorWrittenThrough) {
+  TempDir root;
+  test::write_file(root / "etc/other.txt", "/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
+  std::filesystem::create_directories(root / "etc/ld.so.conf.d");
+  std::filesystem::create_symlink("/etc/other.txt", root / "etc/ld.so.conf.d/zz-nvcr-1.conf");
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kArm64);
+  EXPECT_NE(change.system_paths_file, "/etc/ld.so.conf.d/zz-nvcr-1.conf");
+  EXPECT_TRUE(std::filesystem::is_symlink(root / "etc/ld.so.conf.d/zz-nvcr-1.conf"));
+  EXPECT_EQ(file(root, change.system_paths_file), "/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
+}
+
+TEST(LinkerConfigUpdate, AlpineMuslPathFileListsEachFolderOnceAcrossRuns) {
+  TempDir root;
+  test::write_file(root / "etc/alpine-release", "3.20.0\n");
+  test::write_file(root / "etc/ld-musl-aarch64.path", "/lib");  // no final newline in the image's file
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kArm64);
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kArm64);
+  EXPECT_EQ(file(root, "/etc/ld-musl-aarch64.path"), "/lib\n/opt/nv\n/usr/lib\n/lib64\n/usr/lib64\n");
+}
