@@ -2,7 +2,9 @@
 # gpu-check.sh: the whole CDI path on a machine with a real NVIDIA GPU, or (--simulate) on the simulated GPU host.
 # Builds gpuhooks and nvidia-cdi-hook, runs `gpuhooks cdi generate` against the driver, injects one device into a
 # runc bundle with `gpuhooks cdi inject`, runs `nvidia-smi -L` inside with plain runc, and prints a short table: the
-# spec's summary, the container's output, and how long generate and the container run took.
+# spec's summary, the container's output, and how long generate and the container run took. With --bench N it
+# then runs scripts/bench (N runs per configuration) with the same runc and busybox, the hooks indexing the real
+# driver folder (the one the spec mounts libnvidia-ml from).
 # The GPU machine of /work/shared/reference/gpu-host-h100.md has no network, no Docker and no runc: runc, its
 # libseccomp and busybox come from Debian .deb files unpacked with `dpkg -x` (--debs; fetch them beforehand on a
 # networked Debian 12 machine with --fetch-debs). How to run it: docs/gpu-check.md.
@@ -14,6 +16,7 @@ debian_packages=(runc libseccomp2 busybox-static)
 usage() {
   cat <<USAGE
 usage: gpu-check.sh [--simulate [--gpus N]] [--debs DIR] [--build-dir DIR] [--device NAME] [--work DIR] [--keep]
+                    [--bench N]
        gpu-check.sh --fetch-debs DIR
   --simulate        use scripts/simulate-gpu-host (N GPUs, default 2) as driver and dev root instead of /
   --debs DIR        take runc, libseccomp2 and busybox-static from the .deb files in DIR (dpkg -x); default: the
@@ -21,11 +24,12 @@ usage: gpu-check.sh [--simulate [--gpus N]] [--debs DIR] [--build-dir DIR] [--de
   --build-dir DIR   build here (default: build-gpu-check); without cmake, DIR must already hold the two binaries
   --device NAME     CDI device to inject (default: nvidia.com/gpu=0)
   --work DIR        scratch directory, kept (default: a new one under /tmp, removed at the end unless --keep)
+  --bench N         afterwards, scripts/bench with N runs per configuration over the spec's driver folder
   --fetch-debs DIR  download ${debian_packages[*]} into DIR with apt-get download (needs network), then exit
 USAGE
 }
 
-simulate=0 gpus=2 debs="" build="$here/build-gpu-check" device=nvidia.com/gpu=0 work="" keep=0
+simulate=0 gpus=2 debs="" build="$here/build-gpu-check" device=nvidia.com/gpu=0 work="" keep=0 bench_runs=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --simulate) simulate=1; shift ;;
@@ -35,6 +39,8 @@ while [[ $# -gt 0 ]]; do
     --device) device=${2:?--device needs a CDI name}; shift 2 ;;
     --work) work=${2:?--work needs a directory}; keep=1; shift 2 ;;  # a directory of the caller's is never removed
     --keep) keep=1; shift ;;
+    --bench) bench_runs=${2:?--bench needs a number of runs}; [[ "$bench_runs" =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
+             shift 2 ;;
     --fetch-debs)
       dir=${2:?--fetch-debs needs a directory}; mkdir -p "$dir"
       (cd "$dir" && apt-get download "${debian_packages[@]}")
@@ -155,3 +161,12 @@ while IFS= read -r line; do printf '%-12s %s\n' "" "$line"; done <<<"$output"
 printf '%-12s %s ms\n' "generate" "$generate_ms"
 printf '%-12s %s ms\n' "runc run" "$run_ms"
 [[ $rc -eq 0 && "$output" == *"in-container-exit=0"* ]] || die "the container did not list the GPU"
+
+# --- 8. optional: the hook benchmark on this machine -----------------------------------------------------------------
+if [[ $bench_runs -gt 0 ]]; then
+  ml=$(jq -r '[.. | objects | .hostPath? // empty | select(test("/libnvidia-ml\\.so\\.[0-9]"))][0] // empty' "$spec")
+  [[ -n "$ml" ]] || die "the spec mounts no libnvidia-ml.so.<version>; no driver folder for --bench"
+  echo
+  GPUHOOKS_BUILD_DIR="$build" GPUHOOKS_RUNC="$runc" GPUHOOKS_BUSYBOX="$busybox" env "${runc_env[@]}" \
+    "$here/scripts/bench" --driver-dir "$(dirname "$ml")" "$bench_runs"
+fi

@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <climits>
 #include <set>
 #include <sstream>
 
@@ -83,11 +84,15 @@ void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts
     if (root.exists(prefix)) out.push_back(prefix);
     return;
   }
-  const std::string base = prefix == "/" ? "/" : prefix + "/";
   if (!has_wildcard(parts[i])) {
-    glob_walk(root, parts, i + 1, base + parts[i], out);
+    // Literal components are joined in a loop, not one call each: an image's include line decides how many
+    // there are ("./././..."), and the walk may run on the isolated child's own, bounded stack.
+    std::string path = prefix;
+    while (i < parts.size() && !has_wildcard(parts[i])) path += (path == "/" ? "" : "/") + parts[i++];
+    glob_walk(root, parts, i, path, out);
     return;
   }
+  const std::string base = prefix == "/" ? "/" : prefix + "/";
   if (!root.is_directory(prefix)) return;
   std::vector<std::string> names;
   try {
@@ -136,6 +141,9 @@ std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::
 
 std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::string& pattern) {
   std::vector<std::string> out;
+  // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
+  // this also bounds the recursion over wildcard components.
+  if (pattern.size() >= PATH_MAX) return out;
   glob_walk(root, split_components(pattern), 0, "/", out);
   return out;
 }

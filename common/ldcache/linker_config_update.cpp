@@ -63,6 +63,19 @@ std::string random_decimal() {
   return std::to_string(rng());
 }
 
+// The content of `path` when it is a regular file that can be read; nothing otherwise (a symlink, FIFO or directory
+// under that name, or a read that fails, e.g. without /proc on a kernel without openat2): such a file is simply
+// not one of ours, and never stops the hook.
+std::optional<std::string> read_regular_file(const rootfs::InRoot& root, const std::string& path) {
+  try {
+    auto st = root.lstat(path);
+    if (!st || !S_ISREG(st->st_mode)) return std::nullopt;
+    return root.read_file(path);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 // A container that is started again (docker start, podman restart, a restarted pod) runs its createContainer hooks
 // again on the same root. The reference then adds another zz-nvcr-*.conf (and 00-nvcr-*.conf) every time; a drop-in
 // of ours with the same content is reused instead, so starts are idempotent. Only regular files count: a symlink
@@ -70,8 +83,7 @@ std::string random_decimal() {
 std::optional<std::string> same_drop_in(const rootfs::InRoot& root, const std::string& prefix,
                                         const std::string& content) {
   for (const auto& path : glob_in_root(root, std::string(kLdSoConfD) + "/" + prefix + "*.conf")) {
-    auto st = root.lstat(path);
-    if (st && S_ISREG(st->st_mode) && root.read_file(path) == content) return path;
+    if (read_regular_file(root, path) == content) return path;
   }
   return std::nullopt;
 }
@@ -92,9 +104,7 @@ std::string create_unique(const rootfs::InRoot& root, const std::string& prefix,
 std::string musl_append_text(const rootfs::InRoot& root, const std::string& path,
                              const std::vector<std::string>& wanted) {
   std::set<std::string> have;
-  std::string text;
-  auto st = root.lstat(path);
-  if (st && S_ISREG(st->st_mode)) text = root.read_file(path);
+  std::string text = read_regular_file(root, path).value_or("");
   size_t i = 0;
   while (i < text.size()) {
     size_t j = text.find('\n', i);

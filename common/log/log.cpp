@@ -3,6 +3,7 @@
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +39,7 @@ namespace {
 // stderr, written in one piece when the logger flushes: at every warning or error (so they and everything before
 // them go out at once, in order) and at exit. spdlog's stderr sink writes and flushes each line; under a runtime,
 // whose hook stderr is a pipe, 20 "Symlinking" lines cost create-symlinks ~1.3 ms of its ~5 ms (runc, 2-core VM).
+// Options::buffer_stderr says when it is used.
 class DeferredStderrSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
   ~DeferredStderrSink() override { flush_(); }
@@ -70,8 +72,15 @@ void flush() {
 }
 
 void setup(const Options& opts) {
-  std::vector<spdlog::sink_ptr> sinks{std::make_shared<DeferredStderrSink>()};
-  if (opts.file && !opts.file->empty()) {
+  const bool has_file = opts.file && !opts.file->empty();
+  const bool buffered = opts.buffer_stderr && !opts.debug && !has_file;
+  std::vector<spdlog::sink_ptr> sinks;
+  if (buffered) {
+    sinks.push_back(std::make_shared<DeferredStderrSink>());
+  } else {
+    sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
+  }
+  if (has_file) {
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_st>(*opts.file));
     } catch (const spdlog::spdlog_ex&) {
@@ -82,7 +91,7 @@ void setup(const Options& opts) {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %n %l: %v");
   auto level = opts.quiet ? spdlog::level::err : opts.debug ? spdlog::level::debug : spdlog::level::info;
   logger->set_level(level);
-  logger->flush_on(spdlog::level::warn);
+  logger->flush_on(buffered ? spdlog::level::warn : spdlog::level::trace);
   spdlog::set_default_logger(logger);
   static bool flush_registered = false;
   if (!flush_registered) {

@@ -24,8 +24,14 @@ constexpr unsigned long kNamespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC 
 // with CLONE_VM | CLONE_VFORK. Because the memory is shared, the child must not change the caller's objects:
 // it only reads what it is handed, and it ends with exec or _exit, never by returning.
 constexpr unsigned long kCloneFlags = kNamespaces | CLONE_VM | CLONE_VFORK | SIGCHLD;
-// The child's own stack (the caller's is in use below it). Pages are only touched as the child uses them.
-constexpr size_t kChildStackSize = 1 << 20;
+// The child's own stack (the caller's is in use below it): as large as a main thread's default, reserved without
+// backing (pages are only touched as the child uses them), with a guard page below so that an overflow (deep
+// recursion over an image's ld.so.conf, say) faults instead of writing into whatever mapping lies there.
+constexpr size_t kChildStackSize = 8 << 20;
+constexpr size_t kGuardSize = 64 << 10;
+// The child writes its error while the caller is still suspended: a message larger than the pipe would block it
+// forever. Messages are one line naming a path or two; longer ones are cut.
+constexpr size_t kMaxMessage = 4096;
 
 // Private first: with a shared "/" (systemd hosts, hooks run from a shell) every mount below would otherwise
 // propagate to the caller's namespace.
@@ -90,7 +96,8 @@ void move_into(int top_fd, const std::string& host_root) {
   if (::chdir("/") != 0) throw sys_error("failed to change to / in container root " + host_root);
 }
 
-void write_message(int fd, const std::string& message) {
+void write_message(int fd, const std::string& text) {
+  const std::string message = text.size() <= kMaxMessage ? text : text.substr(0, kMaxMessage - 3) + "...";
   size_t off = 0;
   while (off < message.size()) {
     ssize_t n = ::write(fd, message.data() + off, message.size() - off);
@@ -146,13 +153,20 @@ int child_entry(void* arg) {
 class ChildStack {
  public:
   ChildStack() {
-    base_ = ::mmap(nullptr, kChildStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    base_ = ::mmap(nullptr, kGuardSize + kChildStackSize, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
     if (base_ == MAP_FAILED) throw sys_error("failed to allocate a stack for the isolated child");
+    if (::mprotect(base_, kGuardSize, PROT_NONE) != 0) {
+      int err = errno;
+      ::munmap(base_, kGuardSize + kChildStackSize);
+      throw sys_error("failed to protect the guard page of the isolated child's stack", err);
+    }
   }
-  ~ChildStack() { ::munmap(base_, kChildStackSize); }
+  ~ChildStack() { ::munmap(base_, kGuardSize + kChildStackSize); }
   ChildStack(const ChildStack&) = delete;
   ChildStack& operator=(const ChildStack&) = delete;
-  void* top() const { return static_cast<char*>(base_) + kChildStackSize; }  // stacks grow down on our targets
+  // Stacks grow down on our targets: the guard is at the bottom, the child starts at the top.
+  void* top() const { return static_cast<char*>(base_) + kGuardSize + kChildStackSize; }
 
  private:
   void* base_;

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
 
   log::Options log_opts;
   log_opts.name = "nvidia-cdi-hook";
+  log_opts.buffer_stderr = true;  // one short run per container start; see log::Options
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a == "--debug" || a == "-d") log_opts.debug = true;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/ldcache/ld_so_conf.h"
+#include "common/rootfs/isolated_root.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks;
@@ -93,6 +94,31 @@ TEST(LdSoConfGlob, WildcardsInDirectoryComponentsMatchToo) {
   test::write_file(root / "etc/d2/.hidden.conf", "");
   EXPECT_EQ(ldcache::glob_in_root(rootfs::InRoot(root.path()), "/etc/d*/*.conf"),
             (Paths{"/etc/d1/x.conf", "/etc/d2/x.conf"}));
+}
+
+// The image writes the include line; update-ldcache reads it in the isolated child, on a stack of its own. A
+// line of thousands of "./" components must neither overflow that stack nor stop the hook.
+TEST(LdSoConfGlob, AnIncludeOfThousandsOfComponentsIsReadInTheIsolatedChild) {
+  TempDir root;
+  std::string deep;
+  for (int i = 0; i < 2000; ++i) deep += "./";
+  test::write_file(root / "etc/ld.so.conf", "include /etc/" + deep + "x.conf\n");
+  test::write_file(root / "etc/x.conf", "/opt/deep\n");
+  rootfs::run_isolated_in_root(root.path(), "reader", [] {
+    rootfs::InRoot inside("/");
+    auto dirs = ldcache::configured_dirs(inside, "/etc/ld.so.conf");
+    inside.create_file("/result", dirs.empty() ? "none" : dirs.front(), 0644);
+  });
+  EXPECT_EQ(test::read_file(root / "result"), "/opt/deep");
+}
+
+TEST(LdSoConfGlob, APatternLongerThanPathMaxMatchesNothing) {
+  TempDir root;
+  test::write_file(root / "etc/x.conf", "/opt/x\n");
+  std::string deep;
+  for (int i = 0; i < 3000; ++i) deep += "./";
+  EXPECT_TRUE(ldcache::glob_in_root(rootfs::InRoot(root.path()), "/etc/" + deep + "x.conf").empty());
+  EXPECT_EQ(ldcache::glob_in_root(rootfs::InRoot(root.path()), "/etc/./x.conf").size(), 1u);
 }
 
 TEST(LdSoConfNormalise, TrailingAndRepeatedSlashesAreRemoved) {

@@ -108,6 +108,22 @@ TEST_P(IsolatedRoot, ErrorThrownInTheBodyComesBackAsOneLineError) {
   }
 }
 
+// The child writes its error while the caller is suspended (CLONE_VFORK): one larger than the pipe must not
+// leave both waiting on each other.
+TEST_P(IsolatedRoot, AnErrorLargerThanThePipeIsCutNotAHang) {
+  TempDir root;
+  const std::string huge(200000, 'x');
+  try {
+    rootfs::run_isolated_in_root(root.path(), "body", [&] { throw Error(huge); }, options());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_LE(message.size(), 4096u);
+    EXPECT_EQ(message.substr(0, 10), "xxxxxxxxxx");
+    EXPECT_EQ(message.substr(message.size() - 3), "...");
+  }
+}
+
 TEST_P(IsolatedRoot, NonZeroExitOfTheExecutedProgramIsAnError) {
   TempDir root;
   auto busybox = rootfs::SealedBinary::copy_of("/bin/busybox");
