@@ -12,15 +12,6 @@ namespace {
 
 constexpr int kMaxIncludeDepth = 16;  // a cycle of includes is cut by "each file once"; this bounds odd chains
 
-std::vector<std::string> split_components(const std::string& path) {
-  std::vector<std::string> out;
-  std::stringstream s(path);
-  std::string part;
-  while (std::getline(s, part, '/'))
-    if (!part.empty()) out.push_back(part);
-  return out;
-}
-
 bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
 std::string parent_dir(const std::string& path) {
@@ -93,7 +84,8 @@ void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts
     return;
   }
   const std::string base = prefix == "/" ? "/" : prefix + "/";
-  if (!root.is_directory(prefix)) return;
+  // No is_directory() first: list_dir opens with O_DIRECTORY, so a missing path or a non-directory fails there,
+  // one in-root lookup instead of two per wildcard step.
   std::vector<std::string> names;
   try {
     names = root.list_dir(prefix);
@@ -144,13 +136,13 @@ std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::str
   // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
   // this also bounds the recursion over wildcard components.
   if (pattern.size() >= PATH_MAX) return out;
-  glob_walk(root, split_components(pattern), 0, "/", out);
+  glob_walk(root, rootfs::path_components(pattern), 0, "/", out);
   return out;
 }
 
 std::string normalise_dir(const std::string& dir) {
   if (dir.empty()) return "";
-  auto parts = split_components(dir);
+  auto parts = rootfs::path_components(dir);
   std::string out = dir[0] == '/' ? "/" : "";
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
   return out.empty() ? "/" : out;

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <random>
+#include <sstream>
 #include <set>
 
 #include "common/error.h"
@@ -21,17 +22,12 @@ constexpr const char* kDefaultLdSoConf = "include /etc/ld.so.conf.d/*.conf\n";
 bool leaves_root(const std::string& target, size_t parent_depth) {
   if (!target.empty() && target[0] == '/') return true;  // on the host this names a host path
   long depth = static_cast<long>(parent_depth);
-  size_t i = 0;
-  while (i <= target.size()) {
-    size_t j = target.find('/', i);
-    if (j == std::string::npos) j = target.size();
-    std::string part = target.substr(i, j - i);
+  for (const auto& part : rootfs::path_components(target)) {
     if (part == "..") {
       if (--depth < 0) return true;
-    } else if (!part.empty() && part != ".") {
+    } else if (part != ".") {
       ++depth;
     }
-    i = j + 1;
   }
   return false;
 }
@@ -41,20 +37,15 @@ bool leaves_root(const std::string& target, size_t parent_depth) {
 size_t depth_after_link(const rootfs::InRoot& root, const std::string& dir) {
   auto target = root.readlink(dir);
   std::string path = !target ? dir : (!target->empty() && (*target)[0] == '/') ? *target : dir + "/../" + *target;
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    std::string part = path.substr(i, j - i);
+  size_t depth = 0;
+  for (const auto& part : rootfs::path_components(path)) {
     if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
+      if (depth > 0) --depth;
+    } else if (part != ".") {
+      ++depth;
     }
-    i = j + 1;
   }
-  return parts.size();
+  return depth;
 }
 
 // Go's os.CreateTemp puts a random decimal string in place of "*"; the same shape keeps file names familiar.
@@ -104,14 +95,9 @@ std::string create_unique(const rootfs::InRoot& root, const std::string& prefix,
 std::string musl_append_text(const rootfs::InRoot& root, const std::string& path,
                              const std::vector<std::string>& wanted) {
   std::set<std::string> have;
-  std::string text = read_regular_file(root, path).value_or("");
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = text.find('\n', i);
-    if (j == std::string::npos) j = text.size();
-    have.insert(text.substr(i, j - i));
-    i = j + 1;
-  }
+  const std::string text = read_regular_file(root, path).value_or("");
+  std::istringstream lines_in(text);
+  for (std::string line; std::getline(lines_in, line);) have.insert(line);
   std::string out;
   for (const auto& w : wanted)
     if (have.insert(w).second) out += w + "\n";

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <deque>
+#include <iterator>
 #include <random>
 
 #include "common/error.h"
@@ -19,15 +20,8 @@ std::atomic<int> g_openat2_state{-1};  // -1 unknown, 0 absent, 1 present
 std::atomic<bool> g_force_fallback{false};
 
 std::deque<std::string> components(std::string_view path) {
-  std::deque<std::string> out;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    if (j > i) out.emplace_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
+  auto parts = path_components(path);
+  return {std::make_move_iterator(parts.begin()), std::make_move_iterator(parts.end())};
 }
 
 std::string relative(std::string_view path) {
@@ -126,8 +120,20 @@ bool openat2_available() {
 
 void force_fallback_walk(bool on) { g_force_fallback = on; }
 
+std::vector<std::string> path_components(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) out.emplace_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
 std::pair<std::string, std::string> split_parent(std::string_view path) {
-  auto parts = components(path);
+  auto parts = path_components(path);
   if (parts.empty()) throw Error("path " + std::string(path) + " names the container root itself");
   std::string base = parts.back();
   if (base == "." || base == "..") throw Error("path " + std::string(path) + " does not end in a name");
@@ -291,7 +297,7 @@ void InRoot::symlink(const std::string& target, std::string_view link) const {
   }
 }
 
-static void write_all(int fd, std::string_view content, const std::string& what) {
+void write_all(int fd, std::string_view content, const std::string& what) {
   size_t off = 0;
   while (off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);

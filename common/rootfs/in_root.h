@@ -78,6 +78,12 @@ class InRoot {
 // Splits "a/b/c" into the parent part and the last name; "." and ".." as the last name are rejected (Error).
 std::pair<std::string, std::string> split_parent(std::string_view path);
 
+// The non-empty components of a path, "." and ".." kept as they are: "/a//b/../c/" -> {"a", "b", "..", "c"}.
+std::vector<std::string> path_components(std::string_view path);
+
+// Writes all of `content` to `fd` (retrying short writes and EINTR); Error "failed to write <what>" otherwise.
+void write_all(int fd, std::string_view content, const std::string& what);
+
 // True when this kernel answers openat2 (cached after the first call); tests can force the fallback walk.
 bool openat2_available();
 void force_fallback_walk(bool on);

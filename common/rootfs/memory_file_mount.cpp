@@ -11,22 +11,13 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/rootfs/in_root.h"
 #include "common/unique_fd.h"
 
 namespace gpuhooks::rootfs {
 namespace {
 
 constexpr const char* kFileName = "content";
-
-void write_all(int fd, const std::string& content) {
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw sys_error("failed to write the replacement file");
-    off += static_cast<size_t>(n);
-  }
-}
 
 // The tmpfs, attached only inside the child's private namespace (older kernels cannot clone from a detached
 // mount), then a detached read-only bind mount of the one file in it.
@@ -47,7 +38,7 @@ UniqueFd detached_file_mount(const std::string& content, mode_t mode) {
     throw sys_error("failed to attach the tmpfs in the private mount namespace");
   UniqueFd file(::openat(mnt.get(), kFileName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!file.valid()) throw sys_error("failed to create the replacement file");
-  write_all(file.get(), content);
+  write_all(file.get(), content, "the replacement file");
   if (::fchmod(file.get(), mode) != 0) throw sys_error("failed to set the mode of the replacement file");
   UniqueFd tree(::open_tree(mnt.get(), kFileName, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
   if (!tree.valid()) throw sys_error("failed to clone a mount of the replacement file (open_tree)");

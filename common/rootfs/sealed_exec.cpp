@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/rootfs/in_root.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U  // Linux 6.3: ask for an executable memfd where vm.memfd_noexec would deny it
@@ -44,8 +45,7 @@ void copy_all(int from, int to, off_t size, const std::string& what) {
 // A writable fd on the copy must not survive: exec refuses files open for writing (ETXTBSY), and a read-only fd
 // cannot be turned back into a writable one.
 UniqueFd reopen_read_only(const UniqueFd& fd) {
-  std::string p = "/proc/self/fd/" + std::to_string(fd.get());
-  return UniqueFd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  return UniqueFd(::open(InRoot::proc_fd_path(fd.get()).c_str(), O_RDONLY | O_CLOEXEC));
 }
 
 }  // namespace
