@@ -4,6 +4,7 @@
 
 #include "common/cdi/docker_gpus.h"
 #include "common/cdi/inject.h"
+#include "common/cdi/join.h"
 #include "common/cdi/quote.h"
 #include "common/error.h"
 
@@ -41,12 +42,6 @@ std::string format_caps(const std::vector<std::vector<std::string>>& caps) {
 Error incompatible(const DeviceRequest& r) {
   return Error("could not select device driver " + go_quote(r.driver) + " with capabilities: " +
                format_caps(r.capabilities));
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
 }
 
 // The cdi driver's updater: an empty string when the devices would be injected, else Docker's error text.

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "common/cdi/join.h"
 #include "common/cdi/names.h"
 #include "common/cdi/version.h"
 #include "common/discovery/proc_gpus.h"
@@ -169,9 +170,7 @@ cdi::ContainerEdits common_edits(const discovery::HostDiscovery& host, const Gen
   cdi::ContainerEdits e;
   auto lib_dirs = host.files.library_dirs();
   if (!lib_dirs.empty()) {
-    std::string joined;
-    for (const auto& d : lib_dirs) joined += (joined.empty() ? "" : ":") + d;
-    e.env.push_back("NVIDIA_CTK_LIBCUDA_DIR=" + joined);
+    e.env.push_back("NVIDIA_CTK_LIBCUDA_DIR=" + cdi::join(lib_dirs, ":"));
   }
   e.env.push_back("NVIDIA_VISIBLE_DEVICES=void");  // a legacy hook must not act a second time
   add_nodes(e, host.control_nodes);

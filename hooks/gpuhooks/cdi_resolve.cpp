@@ -9,6 +9,7 @@
 #include "cdi_cli_common.h"
 #include "command.h"
 #include "common/cdi/docker_gpus.h"
+#include "common/cdi/join.h"
 
 namespace gpuhooks::cli {
 namespace {
@@ -20,12 +21,6 @@ struct ResolveOptions {
   bool no_cdi_hook = false;
   bool no_runtime_hook = false;
 };
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
 
 void run_resolve(const ResolveOptions& opts) {
   cdi::DeviceRequest request = cdi::parse_gpus_option(opts.gpus);
@@ -48,7 +43,7 @@ void run_resolve(const ResolveOptions& opts) {
     case cdi::GpuDecision::Path::kNone: std::cout << "served by: none\n"; break;
   }
   std::cout << "reason: " << d.reason << "\n";
-  if (!d.legacy_env.empty()) std::cout << "env: " << join(d.legacy_env, " ") << "\n";
+  if (!d.legacy_env.empty()) std::cout << "env: " << cdi::join(d.legacy_env, " ") << "\n";
 }
 
 void add_resolve(CLI::App& group) {
