@@ -10,10 +10,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "common/cdi/write.h"
+#include "common/cdi/spec/write.h"
 #include "common/discovery/host.h"
 #include "common/discovery/nvml.h"
-#include "hooks/gpuhooks/cdi_generate_spec.h"
+#include "common/generate/spec_builder.h"
 
 namespace {
 
@@ -57,7 +57,7 @@ void BM_GenerateSpec(benchmark::State& state) {
   auto opts = options(true);
   for (auto _ : state) {
     auto discovered = gpuhooks::discovery::discover_host(opts);
-    auto spec = gpuhooks::cli::build_spec(discovered, gpuhooks::cli::GenerateOptions{});
+    auto spec = gpuhooks::generate::build_spec(discovered, gpuhooks::generate::GenerateOptions{});
     benchmark::DoNotOptimize(gpuhooks::cdi::serialize(spec, gpuhooks::cdi::Format::kYaml));
   }
 }
@@ -80,7 +80,7 @@ void BM_QueryNvml(benchmark::State& state) {
 void BM_BuildAndSerializeSpec(benchmark::State& state) {
   auto discovered = gpuhooks::discovery::discover_host(options(true));
   for (auto _ : state) {
-    auto spec = gpuhooks::cli::build_spec(discovered, gpuhooks::cli::GenerateOptions{});
+    auto spec = gpuhooks::generate::build_spec(discovered, gpuhooks::generate::GenerateOptions{});
     benchmark::DoNotOptimize(gpuhooks::cdi::serialize(spec, gpuhooks::cdi::Format::kYaml));
   }
 }

@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ldcache/arch.h"
+
 namespace gpuhooks::ldcache {
 
 // The entry flag bits the reader interprets (glibc elf/ldconfig.h / dl-cache.h).
@@ -27,8 +29,6 @@ inline constexpr int32_t kFlagArchI386 = 0x0000;  // 32-bit x86 has no arch bits
 inline constexpr int32_t kFlagArchX8664 = 0x0300;
 inline constexpr int32_t kFlagArchX32 = 0x0800;
 inline constexpr int32_t kFlagArchAarch64 = 0x0a00;
-
-enum class Arch { kX86_64, kI386, kAarch64, kOther };
 
 struct CacheEntry {
   std::string key;   // the soname ldconfig indexed, e.g. "libcuda.so.1"

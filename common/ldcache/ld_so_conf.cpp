@@ -99,27 +99,17 @@ void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts
 
 }  // namespace
 
-Arch build_arch() {
-#if defined(__x86_64__)
-  return Arch::kAmd64;
-#elif defined(__aarch64__)
-  return Arch::kArm64;
-#else
-  return Arch::kOther;
-#endif
-}
-
 std::vector<std::string> system_search_paths(bool debian_like, Arch arch) {
   std::vector<std::string> paths;
   if (debian_like) {
-    if (arch == Arch::kAmd64) paths = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"};
-    if (arch == Arch::kArm64) paths = {"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"};
+    if (arch == Arch::kX86_64) paths = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"};
+    if (arch == Arch::kAarch64) paths = {"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"};
     paths.insert(paths.end(), {"/lib", "/usr/lib"});
     return paths;
   }
   paths = {"/lib", "/usr/lib"};
-  if (arch == Arch::kAmd64) paths.insert(paths.end(), {"/lib64", "/usr/lib64", "/libx32", "/usr/libx32"});
-  if (arch == Arch::kArm64) paths.insert(paths.end(), {"/lib64", "/usr/lib64"});
+  if (arch == Arch::kX86_64) paths.insert(paths.end(), {"/lib64", "/usr/lib64", "/libx32", "/usr/libx32"});
+  if (arch == Arch::kAarch64) paths.insert(paths.end(), {"/lib64", "/usr/lib64"});
   return paths;
 }
 

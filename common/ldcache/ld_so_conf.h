@@ -5,14 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "common/ldcache/arch.h"
 #include "common/rootfs/in_root.h"
 
 namespace gpuhooks::ldcache {
-
-enum class Arch { kAmd64, kArm64, kOther };
-
-// The architecture this binary was built for, which is the one of the host ldconfig it runs.
-Arch build_arch();
 
 // The directories glibc's linker searches by default in this container (nvidia-hooks.md §1.4, step 5):
 // Debian-like (multiarch) containers: /lib/<triplet>, /usr/lib/<triplet>, /lib, /usr/lib;

@@ -112,8 +112,8 @@ std::string lines(const std::vector<std::string>& items) {
 }
 
 std::string musl_path_file(Arch arch) {
-  if (arch == Arch::kAmd64) return "/etc/ld-musl-x86_64.path";
-  if (arch == Arch::kArm64) return "/etc/ld-musl-aarch64.path";
+  if (arch == Arch::kX86_64) return "/etc/ld-musl-x86_64.path";
+  if (arch == Arch::kAarch64) return "/etc/ld-musl-aarch64.path";
   return "";
 }
 

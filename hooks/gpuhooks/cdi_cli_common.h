@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "common/cdi/registry.h"
+#include "common/cdi/registry/registry.h"
 
 namespace gpuhooks::cli {
 

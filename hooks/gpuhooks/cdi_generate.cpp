@@ -9,17 +9,17 @@
 #include <filesystem>
 #include <iostream>
 
-#include "cdi_generate_spec.h"
+#include "atomic_file.h"
 #include "command.h"
-#include "common/cdi/atomic_file.h"
-#include "common/cdi/write.h"
+#include "common/cdi/spec/write.h"
 #include "common/error.h"
+#include "common/generate/spec_builder.h"
 
 namespace gpuhooks::cli {
 namespace {
 
 struct Flags {
-  GenerateOptions spec;
+  generate::GenerateOptions spec;
   std::string output;
   std::string format;
   std::string driver_root = "/";
@@ -48,13 +48,12 @@ void write_spec(const std::string& path, const std::string& content) {
     std::filesystem::create_directories(p.parent_path(), ec);
     if (ec) throw Error("cannot create " + p.parent_path().string() + ": " + ec.message());
   }
-  cdi::replace_file_atomically(path, content, 0644);
+  replace_file_atomically(path, content, 0644);
   // The reference chmods after saving: a spec replacing an older, stricter file still ends up world-readable.
   if (::chmod(path.c_str(), 0644) != 0) throw sys_error("cannot chmod " + path);
 }
 
 void run_generate(const Flags& f) {
-  validate_generate_options(f.spec);
   auto [path, format] = output_target(f);
   discovery::DiscoveryOptions opts;
   opts.driver_root = f.driver_root.empty() ? "/" : f.driver_root;
@@ -66,7 +65,7 @@ void run_generate(const Flags& f) {
                 host.gpus.size(), host.gpu_source == discovery::GpuSource::kNvml ? "NVML" : "/proc",
                 host.nvml_error.empty() ? host.nvml_library : host.nvml_error);
   for (const auto& m : host.missing) spdlog::debug("not found: {}", m);
-  cdi::Spec spec = build_spec(host, f.spec);
+  cdi::Spec spec = generate::build_spec(host, f.spec);
   std::string text = cdi::serialize(spec, format);
   if (path.empty()) {
     std::cout << text << std::flush;
@@ -75,6 +74,8 @@ void run_generate(const Flags& f) {
   }
   spdlog::info("Generated CDI spec with version {}{}", spec.cdi_version, path.empty() ? "" : " in " + path);
 }
+
+}  // namespace
 
 void add_generate(CLI::App& group) {
   auto flags = std::make_shared<Flags>();
@@ -120,7 +121,4 @@ void add_generate(CLI::App& group) {
   });
 }
 
-const bool registered = register_command("cdi", 50, &add_generate);
-
-}  // namespace
 }  // namespace gpuhooks::cli

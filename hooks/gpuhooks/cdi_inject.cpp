@@ -7,10 +7,10 @@
 #include <memory>
 #include <sstream>
 
+#include "atomic_file.h"
 #include "cdi_cli_common.h"
 #include "command.h"
-#include "common/cdi/atomic_file.h"
-#include "common/cdi/inject.h"
+#include "common/cdi/edits/inject.h"
 #include "common/error.h"
 
 namespace gpuhooks::cli {
@@ -45,9 +45,11 @@ void run_inject(const InjectOptions& opts) {
     warn_spec_errors(registry);
     throw;
   }
-  cdi::replace_file_atomically(path, oci.dump(2) + "\n");
+  replace_file_atomically(path, oci.dump(2) + "\n");
   spdlog::debug("injected {} CDI device(s) into {}", opts.devices.size(), path);
 }
+
+}  // namespace
 
 void add_inject(CLI::App& group) {
   auto opts = std::make_shared<InjectOptions>();
@@ -59,7 +61,4 @@ void add_inject(CLI::App& group) {
   cmd->callback([opts] { run_inject(*opts); });
 }
 
-const bool registered = register_command("cdi", 40, &add_inject);
-
-}  // namespace
 }  // namespace gpuhooks::cli

@@ -29,6 +29,8 @@ void run_list(const ListOptions& opts) {
   for (const auto& n : names) std::cout << n << "\n";
 }
 
+}  // namespace
+
 void add_list(CLI::App& group) {
   auto opts = std::make_shared<ListOptions>();
   auto* cmd = group.add_subcommand("list", "List the CDI devices the spec dirs define (sorted qualified names)");
@@ -37,7 +39,4 @@ void add_list(CLI::App& group) {
   cmd->callback([opts] { run_list(*opts); });
 }
 
-const bool registered = register_command("cdi", 10, &add_list);
-
-}  // namespace
 }  // namespace gpuhooks::cli

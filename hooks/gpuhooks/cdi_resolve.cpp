@@ -8,8 +8,8 @@
 
 #include "cdi_cli_common.h"
 #include "command.h"
-#include "common/cdi/docker_gpus.h"
-#include "common/cdi/join.h"
+#include "common/cdi/docker/docker_gpus.h"
+#include "common/join.h"
 
 namespace gpuhooks::cli {
 namespace {
@@ -46,6 +46,8 @@ void run_resolve(const ResolveOptions& opts) {
   if (!d.legacy_env.empty()) std::cout << "env: " << cdi::join(d.legacy_env, " ") << "\n";
 }
 
+}  // namespace
+
 void add_resolve(CLI::App& group) {
   auto opts = std::make_shared<ResolveOptions>();
   auto* cmd = group.add_subcommand("resolve", "Show how Docker would serve --gpus: CDI names, CDI or legacy hook, why");
@@ -58,7 +60,4 @@ void add_resolve(CLI::App& group) {
   cmd->callback([opts] { run_resolve(*opts); });
 }
 
-const bool registered = register_command("cdi", 50, &add_resolve);
-
-}  // namespace
 }  // namespace gpuhooks::cli

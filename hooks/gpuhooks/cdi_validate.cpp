@@ -6,10 +6,10 @@
 #include <memory>
 
 #include "command.h"
-#include "common/cdi/parse.h"
-#include "common/cdi/spec_annotations.h"
-#include "common/cdi/validate.h"
-#include "common/cdi/version.h"
+#include "common/cdi/spec/parse.h"
+#include "common/cdi/spec/spec_annotations.h"
+#include "common/cdi/spec/validate.h"
+#include "common/cdi/spec/version.h"
 #include "common/error.h"
 
 namespace gpuhooks::cli {
@@ -34,6 +34,8 @@ bool validate_file(const std::string& path) {
   return true;
 }
 
+}  // namespace
+
 void add_validate(CLI::App& group) {
   auto files = std::make_shared<std::vector<std::string>>();
   auto* cmd = group.add_subcommand("validate", "Check CDI spec files; list every problem, exit 1 if any");
@@ -45,7 +47,4 @@ void add_validate(CLI::App& group) {
   });
 }
 
-const bool registered = register_command("cdi", 30, &add_validate);
-
-}  // namespace
 }  // namespace gpuhooks::cli

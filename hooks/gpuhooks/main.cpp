@@ -1,8 +1,7 @@
-// gpuhooks: the admin CLI. Subcommands live one per file and register themselves (command.h).
+// gpuhooks: the admin CLI. Subcommands live one per file, listed in commands.cpp.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <map>
 
 #include "command.h"
 #include "common/error.h"
@@ -16,15 +15,7 @@ int main(int argc, char** argv) {
   log::Options log_opts;
   app.add_flag("-d,--debug", log_opts.debug, "Enable debug-level logging");
   app.add_flag("--quiet", log_opts.quiet, "Suppress all output except errors");
-  std::map<std::string, CLI::App*> groups;
-  for (const auto& reg : cli::registered_commands()) {
-    auto& group = groups[reg.group];
-    if (!group) {
-      group = app.add_subcommand(reg.group, reg.group == "cdi" ? "Container Device Interface specs" : reg.group);
-      group->require_subcommand(1);
-    }
-    reg.add(*group);
-  }
+  cli::add_commands(app);
   app.parse_complete_callback([&] {
     log::apply_environment(log_opts);
     log::setup(log_opts);

@@ -24,6 +24,11 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::vector<std::string> with_timeout(int seconds, std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"/usr/bin/timeout", "-k", "5", std::to_string(seconds)});
+  return argv;
+}
+
 void write_file(const std::filesystem::path& p, const std::string& content) {
   std::filesystem::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary | std::ios::trunc);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
+
 namespace gpuhooks::test {
 
 class TempDir {
@@ -31,6 +33,20 @@ struct RunResult {
 // Runs argv[0] (a path) with argv, `env` as the whole environment, `input` on stdin; waits for it.
 RunResult run(const std::vector<std::string>& argv, const std::string& input = "",
               const std::vector<std::string>& env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"});
+
+// argv run under coreutils' timeout: TERM after `seconds`, KILL 5 s later; a hung runtime fails its test, never the suite.
+std::vector<std::string> with_timeout(int seconds, std::vector<std::string> argv);
+
+// The message of the gpuhooks::Error that f() throws, or "(no error)".
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 // Path of a built executable of this project (build dir).
 std::filesystem::path built(const std::string& name);

@@ -1,19 +1,11 @@
 // cdi.k8s.io/ container annotations requesting devices (cdi.md §2.5).
 #include <gtest/gtest.h>
 
-#include "common/cdi/annotations.h"
-#include "common/error.h"
+#include "common/cdi/edits/annotations.h"
+#include "support/test_support.h"
 
 using namespace gpuhooks::cdi;
-
-static std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const gpuhooks::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using gpuhooks::test::error_of;
 
 TEST(CdiAnnotations, KeyJoinsPluginAndDeviceIdReplacingSlashesInTheIdOnly) {
   EXPECT_EQ(annotation_key("vendor.gpu", "dev/0"), "cdi.k8s.io/vendor.gpu_dev_0");

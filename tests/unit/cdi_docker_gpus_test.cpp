@@ -2,25 +2,16 @@
 // CDI-first decision with the runtime-hook fallback (moby-gpus.md §B.1.3-B.1.5, §B.2).
 #include <gtest/gtest.h>
 
-#include "common/cdi/docker_gpus.h"
-#include "common/error.h"
+#include "common/cdi/docker/docker_gpus.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks::cdi;
+using gpuhooks::test::error_of;
 using gpuhooks::test::TempDir;
 using gpuhooks::test::write_file;
 using Strings = std::vector<std::string>;
 
 namespace {
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const gpuhooks::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 Strings cdi_names(const std::string& gpus) {
   Strings out;

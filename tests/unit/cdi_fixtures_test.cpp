@@ -1,10 +1,10 @@
 // The sample specs in tests/fixtures/cdi (also meant for end-to-end tests) load, or fail, as the reference would.
 #include <gtest/gtest.h>
 
-#include "common/cdi/parse.h"
-#include "common/cdi/validate.h"
-#include "common/cdi/version.h"
-#include "common/cdi/write.h"
+#include "common/cdi/spec/parse.h"
+#include "common/cdi/spec/validate.h"
+#include "common/cdi/spec/version.h"
+#include "common/cdi/spec/write.h"
 #include "common/error.h"
 #include "support/test_support.h"
 

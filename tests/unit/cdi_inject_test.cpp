@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "common/cdi/inject.h"
+#include "common/cdi/edits/inject.h"
 #include "common/error.h"
 #include "support/test_support.h"
 

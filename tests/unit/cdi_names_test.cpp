@@ -1,7 +1,7 @@
 // Vendor, class and device-name grammars and qualified names (cdi.md §2.1-2.2).
 #include <gtest/gtest.h>
 
-#include "common/cdi/names.h"
+#include "common/cdi/spec/names.h"
 #include "common/error.h"
 
 using namespace gpuhooks::cdi;

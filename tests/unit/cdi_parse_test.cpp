@@ -2,7 +2,7 @@
 // Go integer ranges.
 #include <gtest/gtest.h>
 
-#include "common/cdi/parse.h"
+#include "common/cdi/spec/parse.h"
 #include "common/error.h"
 #include "support/test_support.h"
 
@@ -224,7 +224,8 @@ TEST(CdiParse, AnchorsAndAliasesAreExpanded) {
 
 TEST(CdiParse, YamlSyntaxErrorNamesLineAndColumn) {
   EXPECT_EQ(parse_error("devices: [a\nkind: x\n"),
-            "failed to parse CDI Spec \"s.yaml\": yaml: line 2, column 5: end of sequence flow not found");
+            "failed to parse CDI Spec \"s.yaml\": yaml: line 2, column 5: did not find expected ',' or ']' "
+            "(while parsing a flow sequence at line 1, column 10)");
 }
 
 TEST(CdiParse, NullListEntryIsAnError) {

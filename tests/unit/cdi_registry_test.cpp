@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "common/cdi/registry.h"
+#include "common/cdi/registry/registry.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks::cdi;

@@ -1,9 +1,9 @@
 // The checks every loaded spec passes (cdi.md §1.2, §2, §3.3): one test per rule, with the reference's texts.
 #include <gtest/gtest.h>
 
-#include "common/cdi/parse.h"
-#include "common/cdi/spec_annotations.h"
-#include "common/cdi/validate.h"
+#include "common/cdi/spec/parse.h"
+#include "common/cdi/spec/spec_annotations.h"
+#include "common/cdi/spec/validate.h"
 #include "common/error.h"
 
 using namespace gpuhooks::cdi;

@@ -1,8 +1,8 @@
 // Minimum required version (cdi.md §1.3, §1.5): what each version added decides the lowest cdiVersion a spec may use.
 #include <gtest/gtest.h>
 
-#include "common/cdi/parse.h"
-#include "common/cdi/version.h"
+#include "common/cdi/spec/parse.h"
+#include "common/cdi/spec/version.h"
 
 using namespace gpuhooks::cdi;
 

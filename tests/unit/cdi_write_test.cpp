@@ -1,9 +1,9 @@
 // Writing specs (write.h): YAML and JSON that read back to the same model, with YAML 1.1-ambiguous strings quoted.
 #include <gtest/gtest.h>
 
-#include "common/cdi/parse.h"
-#include "common/cdi/version.h"
-#include "common/cdi/write.h"
+#include "common/cdi/spec/parse.h"
+#include "common/cdi/spec/version.h"
+#include "common/cdi/spec/write.h"
 
 using namespace gpuhooks::cdi;
 

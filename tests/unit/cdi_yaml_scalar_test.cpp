@@ -1,7 +1,7 @@
 // YAML 1.1 scalar resolution and the string coercion of sigs.k8s.io/yaml (cdi.md §1.1 rule 5).
 #include <gtest/gtest.h>
 
-#include "common/cdi/yaml_scalar.h"
+#include "common/cdi/spec/yaml_scalar.h"
 
 using namespace gpuhooks::cdi;
 using Type = PlainScalar::Type;

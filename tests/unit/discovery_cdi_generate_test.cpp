@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::ElementsAre;
-const std::string kLib64 = "/usr/local/nvidia/lib64";
+using gpuhooks::test::kLib64;
 const std::string kUuid0 = "GPU-c0c5192c-a02a-5644-bcac-2082e5de7b3a";
 const std::vector<std::string> kEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
 

@@ -17,7 +17,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Not;
 const std::string kVersion = "580.159.04";
-const std::string kLib64 = "/usr/local/nvidia/lib64";
+using gpuhooks::test::kLib64;
 
 DriverFiles find(const fs::path& root, std::vector<Capability> caps, DriverFilesOptions opts = {}) {
   LibraryLocator locator(root);

@@ -13,7 +13,7 @@ namespace gpuhooks::discovery {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kLib64 = "/usr/local/nvidia/lib64";
+using gpuhooks::test::kLib64;
 
 std::vector<std::string> paths(const std::vector<LocatedLibrary>& libs) {
   std::vector<std::string> out;

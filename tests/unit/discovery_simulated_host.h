@@ -10,6 +10,9 @@
 
 namespace gpuhooks::test {
 
+// Where simulate-gpu-host puts the driver libraries (docs/simulated-gpu-host.md).
+inline const std::string kLib64 = "/usr/local/nvidia/lib64";
+
 // Builds a simulated host at `root` (which must not exist or be empty); throws with the script's stderr.
 inline void build_simulated_host(const std::filesystem::path& root, const std::string& flags = "") {
   RunResult r = run({"/bin/sh", "-c",

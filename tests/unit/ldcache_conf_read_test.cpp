@@ -10,22 +10,22 @@ using gpuhooks::test::TempDir;
 using Paths = std::vector<std::string>;
 
 TEST(LdSoConfSystemPaths, DebianLikeAmd64PutsMultiarchDirsFirst) {
-  EXPECT_EQ(ldcache::system_search_paths(true, ldcache::Arch::kAmd64),
+  EXPECT_EQ(ldcache::system_search_paths(true, ldcache::Arch::kX86_64),
             (Paths{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"}));
 }
 
 TEST(LdSoConfSystemPaths, DebianLikeArm64PutsMultiarchDirsFirst) {
-  EXPECT_EQ(ldcache::system_search_paths(true, ldcache::Arch::kArm64),
+  EXPECT_EQ(ldcache::system_search_paths(true, ldcache::Arch::kAarch64),
             (Paths{"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib", "/usr/lib"}));
 }
 
 TEST(LdSoConfSystemPaths, OtherAmd64AddsLib64AndLibx32) {
-  EXPECT_EQ(ldcache::system_search_paths(false, ldcache::Arch::kAmd64),
+  EXPECT_EQ(ldcache::system_search_paths(false, ldcache::Arch::kX86_64),
             (Paths{"/lib", "/usr/lib", "/lib64", "/usr/lib64", "/libx32", "/usr/libx32"}));
 }
 
 TEST(LdSoConfSystemPaths, OtherArm64AddsLib64) {
-  EXPECT_EQ(ldcache::system_search_paths(false, ldcache::Arch::kArm64),
+  EXPECT_EQ(ldcache::system_search_paths(false, ldcache::Arch::kAarch64),
             (Paths{"/lib", "/usr/lib", "/lib64", "/usr/lib64"}));
 }
 

@@ -41,7 +41,7 @@ std::string error_of(const std::function<void()>& fn) {
 
 TEST(LinkerConfigUpdate, LdSoConfIsCreatedWhenMissingWithTheIncludeLine) {
   TempDir root;
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kX86_64);
   EXPECT_TRUE(change.created_ld_so_conf);
   EXPECT_EQ(file(root, "/etc/ld.so.conf"), "include /etc/ld.so.conf.d/*.conf\n");
   struct stat st {};
@@ -52,14 +52,14 @@ TEST(LinkerConfigUpdate, LdSoConfIsCreatedWhenMissingWithTheIncludeLine) {
 TEST(LinkerConfigUpdate, ExistingLdSoConfIsNeverModified) {
   TempDir root;
   test::write_file(root / "etc/ld.so.conf", "/opt/own\n");
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/new"}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/new"}, Arch::kX86_64);
   EXPECT_FALSE(change.created_ld_so_conf);
   EXPECT_EQ(file(root, "/etc/ld.so.conf"), "/opt/own\n");
 }
 
 TEST(LinkerConfigUpdate, RemainingFoldersGoToA00NvcrDropInInRequestOrder) {
   TempDir root;
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/b", "/opt/a/", "/opt/b"}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/b", "/opt/a/", "/opt/b"}, Arch::kX86_64);
   EXPECT_EQ(change.added_folders, (Paths{"/opt/b", "/opt/a"}));
   EXPECT_TRUE(std::regex_match(change.folders_file, std::regex("/etc/ld\\.so\\.conf\\.d/00-nvcr-[0-9]+\\.conf")))
       << change.folders_file;
@@ -74,13 +74,13 @@ TEST(LinkerConfigUpdate, FoldersAlreadyKnownAreDropped) {
   test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n/opt/direct\n");
   test::write_file(root / "etc/ld.so.conf.d/x.conf", "/opt/included\n");
   auto change = ldcache::update_linker_config(
-      rootfs::InRoot(root.path()), {"/usr/lib", "/lib64", "/opt/direct", "/opt/included", "/opt/new"}, Arch::kAmd64);
+      rootfs::InRoot(root.path()), {"/usr/lib", "/lib64", "/opt/direct", "/opt/included", "/opt/new"}, Arch::kX86_64);
   EXPECT_EQ(change.added_folders, (Paths{"/opt/new"}));
 }
 
 TEST(LinkerConfigUpdate, No00NvcrDropInWhenEveryFolderIsKnown) {
   TempDir root;
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/usr/lib"}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/usr/lib"}, Arch::kX86_64);
   EXPECT_EQ(change.folders_file, "");
   ASSERT_EQ(conf_d(root).size(), 1u);
   EXPECT_THAT(conf_d(root)[0], ::testing::MatchesRegex("zz-nvcr-[0-9]+\\.conf"));
@@ -89,14 +89,14 @@ TEST(LinkerConfigUpdate, No00NvcrDropInWhenEveryFolderIsKnown) {
 TEST(LinkerConfigUpdate, ZzNvcrDropInAlwaysListsTheSystemPathsOfADebianLikeContainer) {
   TempDir root;
   test::write_file(root / "etc/debian_version", "12\n");
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kX86_64);
   EXPECT_THAT(change.system_paths_file, ::testing::MatchesRegex("/etc/ld\\.so\\.conf\\.d/zz-nvcr-[0-9]+\\.conf"));
   EXPECT_EQ(file(root, change.system_paths_file), "/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n/lib\n/usr/lib\n");
 }
 
 TEST(LinkerConfigUpdate, ZzNvcrDropInListsTheSystemPathsOfOtherContainers) {
   TempDir root;
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kArm64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAarch64);
   EXPECT_EQ(file(root, change.system_paths_file), "/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
 }
 
@@ -104,7 +104,7 @@ TEST(LinkerConfigUpdate, AlpineGetsTheFoldersAppendedToTheMuslPathFile) {
   TempDir root;
   test::write_file(root / "etc/alpine-release", "3.20.0\n");
   test::write_file(root / "etc/ld-musl-x86_64.path", "/existing\n");
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv", "/usr/lib"}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv", "/usr/lib"}, Arch::kX86_64);
   EXPECT_EQ(change.musl_path_file, "/etc/ld-musl-x86_64.path");
   EXPECT_EQ(file(root, "/etc/ld-musl-x86_64.path"),
             "/existing\n/opt/nv\n/lib\n/usr/lib\n/lib64\n/usr/lib64\n/libx32\n/usr/libx32\n");
@@ -113,14 +113,14 @@ TEST(LinkerConfigUpdate, AlpineGetsTheFoldersAppendedToTheMuslPathFile) {
 TEST(LinkerConfigUpdate, AlpineArm64UsesTheAarch64MuslPathFile) {
   TempDir root;
   test::write_file(root / "etc/alpine-release", "3.20.0\n");
-  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kArm64);
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAarch64);
   EXPECT_EQ(file(root, "/etc/ld-musl-aarch64.path"), "/opt/nv\n/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
 }
 
 TEST(LinkerConfigUpdate, NoMuslPathFileWithoutARegularAlpineRelease) {
   TempDir root;
   std::filesystem::create_directories(root / "etc/alpine-release");
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kX86_64);
   EXPECT_EQ(change.musl_path_file, "");
   EXPECT_FALSE(std::filesystem::exists(root / "etc/ld-musl-x86_64.path"));
 }
@@ -129,7 +129,7 @@ TEST(LinkerConfigUpdate, ConfDirSymlinkedToAHostPathIsRefusedAndTheHostIsUntouch
   TempDir root, host;
   std::filesystem::create_directories(root / "etc");
   std::filesystem::create_directory_symlink(host.path(), root / "etc/ld.so.conf.d");
-  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64); }),
+  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kX86_64); }),
             "/etc/ld.so.conf.d in the container root is a symlink to " + host.path().string() +
                 "; refusing to follow it");
   EXPECT_TRUE(std::filesystem::is_empty(host.path()));
@@ -138,7 +138,7 @@ TEST(LinkerConfigUpdate, ConfDirSymlinkedToAHostPathIsRefusedAndTheHostIsUntouch
 TEST(LinkerConfigUpdate, EtcSymlinkedToAHostPathIsRefused) {
   TempDir root, host;
   std::filesystem::create_directory_symlink(host.path(), root / "etc");
-  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64); }),
+  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kX86_64); }),
             "/etc in the container root is a symlink to " + host.path().string() + "; refusing to follow it");
   EXPECT_TRUE(std::filesystem::is_empty(host.path()));
 }
@@ -147,7 +147,7 @@ TEST(LinkerConfigUpdate, RelativeConfDirSymlinkClimbingAboveTheRootIsRefused) {
   TempDir root;
   std::filesystem::create_directories(root / "etc");
   std::filesystem::create_directory_symlink("../../elsewhere", root / "etc/ld.so.conf.d");
-  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAmd64); }),
+  EXPECT_EQ(error_of([&] { ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kX86_64); }),
             "/etc/ld.so.conf.d in the container root is a symlink to ../../elsewhere; refusing to follow it");
 }
 
@@ -155,7 +155,7 @@ TEST(LinkerConfigUpdate, RelativeConfDirSymlinkInsideTheRootIsFollowed) {
   TempDir root;
   std::filesystem::create_directories(root / "etc/conf.d.real");
   std::filesystem::create_directory_symlink("conf.d.real", root / "etc/ld.so.conf.d");
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kX86_64);
   EXPECT_TRUE(std::filesystem::exists(root / "etc/conf.d.real" / std::filesystem::path(change.folders_file).filename()));
 }
 
@@ -176,10 +176,10 @@ TEST(LinkerConfigUpdate, ConfDirLinkDepthCountsFromWhereARelativeEtcLinkLeads) {
 TEST(LinkerConfigUpdate, RunningAgainOnTheSameRootReusesTheDropIns) {
   TempDir root;
   test::write_file(root / "etc/debian_version", "12\n");
-  auto first = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  auto first = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kX86_64);
   auto names = conf_d(root);
   ASSERT_EQ(names.size(), 2u);
-  auto second = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAmd64);
+  auto second = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kX86_64);
   EXPECT_EQ(conf_d(root), names);
   EXPECT_EQ(second.system_paths_file, first.system_paths_file);
   EXPECT_EQ(second.folders_file, "");  // /opt/nv is configured now, through the first 00-nvcr drop-in
@@ -188,8 +188,8 @@ TEST(LinkerConfigUpdate, RunningAgainOnTheSameRootReusesTheDropIns) {
 
 TEST(LinkerConfigUpdate, AnotherFolderOnASecondRunGetsItsOwnDropIn) {
   TempDir root;
-  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/a"}, Arch::kAmd64);
-  auto second = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/a", "/opt/b"}, Arch::kAmd64);
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/a"}, Arch::kX86_64);
+  auto second = ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/a", "/opt/b"}, Arch::kX86_64);
   EXPECT_EQ(second.added_folders, (Paths{"/opt/b"}));
   EXPECT_EQ(file(root, second.folders_file), "/opt/b\n");
   EXPECT_EQ(conf_d(root).size(), 3u);
@@ -200,7 +200,7 @@ TEST(LinkerConfigUpdate, ASymlinkUnderADropInNameIsNeitherReusedNorWrittenThroug
   test::write_file(root / "etc/other.txt", "/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
   std::filesystem::create_directories(root / "etc/ld.so.conf.d");
   std::filesystem::create_symlink("/etc/other.txt", root / "etc/ld.so.conf.d/zz-nvcr-1.conf");
-  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kArm64);
+  auto change = ldcache::update_linker_config(rootfs::InRoot(root.path()), {}, Arch::kAarch64);
   EXPECT_NE(change.system_paths_file, "/etc/ld.so.conf.d/zz-nvcr-1.conf");
   EXPECT_TRUE(std::filesystem::is_symlink(root / "etc/ld.so.conf.d/zz-nvcr-1.conf"));
   EXPECT_EQ(file(root, change.system_paths_file), "/lib\n/usr/lib\n/lib64\n/usr/lib64\n");
@@ -210,7 +210,7 @@ TEST(LinkerConfigUpdate, AlpineMuslPathFileListsEachFolderOnceAcrossRuns) {
   TempDir root;
   test::write_file(root / "etc/alpine-release", "3.20.0\n");
   test::write_file(root / "etc/ld-musl-aarch64.path", "/lib");  // no final newline in the image's file
-  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kArm64);
-  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kArm64);
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAarch64);
+  ldcache::update_linker_config(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kAarch64);
   EXPECT_EQ(file(root, "/etc/ld-musl-aarch64.path"), "/lib\n/opt/nv\n/usr/lib\n/lib64\n/usr/lib64\n");
 }

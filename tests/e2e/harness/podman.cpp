@@ -13,7 +13,6 @@ namespace gpuhooks::e2e {
 namespace {
 
 const char* const kPodman = "/usr/bin/podman";
-const char* const kTimeout = "/usr/bin/timeout";
 const char* const kImageName = "localhost/gpuhooks-e2e-busybox:latest";
 
 std::string containers_conf_text(const fs::path& tmp_dir) {
@@ -39,10 +38,9 @@ Podman::~Podman() {
 }
 
 test::RunResult Podman::podman(const std::vector<std::string>& args, int timeout_s) {
-  std::vector<std::string> argv{kTimeout, "-k", "5", std::to_string(timeout_s), kPodman,
-                                "--root", (tmp_ / "root").string(), "--runroot", (tmp_ / "runroot").string()};
+  std::vector<std::string> argv{kPodman, "--root", (tmp_ / "root").string(), "--runroot", (tmp_ / "runroot").string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return test::run(argv, "",
+  return test::run(test::with_timeout(timeout_s, argv), "",
                    {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + tmp_.path().string(),
                     "CONTAINERS_CONF=" + conf_.string()});
 }

@@ -10,7 +10,6 @@ namespace gpuhooks::e2e {
 namespace {
 
 const char* const kRunc = "/usr/sbin/runc";
-const char* const kTimeout = "/usr/bin/timeout";
 // runc passes its own environment to hooks without an "env" key (runtimes.md §1c); keep it small and known.
 const std::vector<std::string> kRuncEnv = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
 
@@ -39,9 +38,9 @@ test::RunResult run_runc(const Bundle& bundle, int timeout_s) {
   const fs::path state_dir = bundle.scratch("runc-state");
   const std::string id = unique_container_id();
   ContainerCleanup cleanup(state_dir, id);
-  return test::run({kTimeout, "-k", "5", std::to_string(timeout_s), kRunc, "--root", state_dir.string(), "run",
-                    "--bundle", bundle.dir().string(), id},
-                   "", kRuncEnv);
+  return test::run(
+      test::with_timeout(timeout_s, {kRunc, "--root", state_dir.string(), "run", "--bundle", bundle.dir().string(), id}),
+      "", kRuncEnv);
 }
 
 }  // namespace gpuhooks::e2e

@@ -1,0 +1,15 @@
+#include "command.h"
+
+namespace gpuhooks::cli {
+
+void add_commands(CLI::App& app) {
+  CLI::App* cdi = app.add_subcommand("cdi", "Container Device Interface specs");
+  cdi->require_subcommand(1);
+  add_list(*cdi);
+  add_validate(*cdi);
+  add_inject(*cdi);
+  add_generate(*cdi);
+  add_resolve(*cdi);
+}
+
+}  // namespace gpuhooks::cli
