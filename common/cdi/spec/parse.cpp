@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <initializer_list>
 #include <limits>
+#include <span>
 
 #include "common/cdi/spec/document.h"
 #include "common/cdi/spec/quote.h"
@@ -80,7 +80,8 @@ std::string take_string(DocNode& n, const Path& path) {
 // a fraction, so encoding/json takes them), within [lo, hi].
 std::optional<int64_t> take_integer(DocNode& n, const Path& path, const char* type, int64_t lo, int64_t hi) {
   if (n.kind == Kind::kNull) return std::nullopt;
-  if (n.kind != Kind::kScalar || !n.plain) fail(path, std::string("expected an integer (") + type + "), got " + describe(n));
+  if (n.kind != Kind::kScalar || !n.plain)
+    fail(path, std::string("expected an integer (") + type + "), got " + describe(n));
   PlainScalar r = resolve_plain(n.text);
   switch (r.type) {
     case PlainScalar::Type::kNull: return std::nullopt;
@@ -91,7 +92,8 @@ std::optional<int64_t> take_integer(DocNode& n, const Path& path, const char* ty
     case PlainScalar::Type::kFloat:
       if (std::isfinite(r.float_value) && std::trunc(r.float_value) == r.float_value &&
           std::fabs(r.float_value) < 1e21) {
-        if (r.float_value < static_cast<double>(lo) || r.float_value > static_cast<double>(hi)) fail_range(path, n.text, type);
+        if (r.float_value < static_cast<double>(lo) || r.float_value > static_cast<double>(hi))
+          fail_range(path, n.text, type);
         return static_cast<int64_t>(r.float_value);
       }
       break;
@@ -159,9 +161,17 @@ bool ascii_iequal(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Calls on_field(field_index, value, value_path) for each key of a struct mapping; null means "all fields absent".
-template <typename F>
-void for_fields(DocNode& n, const Path& path, std::initializer_list<std::string_view> fields, F&& on_field) {
+// One field of a struct mapping: its key, and how its value is read into the struct. Each decoder below lists its
+// fields with their readers side by side, so the name a value is read under is the one written next to it.
+template <typename T>
+struct Field {
+  std::string_view name;
+  void (*read)(T& out, DocNode& value, const Path& path);
+};
+
+// Reads each key of a struct mapping into `out` through its field; null means "all fields absent".
+template <typename T>
+void read_fields(DocNode& n, const Path& path, std::span<const Field<T>> fields, T& out) {
   if (n.kind == Kind::kNull) return;
   expect_mapping(n, path);
   std::vector<std::string_view> seen_as(fields.size());
@@ -173,9 +183,9 @@ void for_fields(DocNode& n, const Path& path, std::initializer_list<std::string_
     // Exact match first, then ASCII case-insensitive (encoding/json's rule, minus its Unicode folding).
     size_t idx = fields.size();
     for (size_t f = 0; f < fields.size() && idx == fields.size(); ++f)
-      if (fields.begin()[f] == key) idx = f;
+      if (fields[f].name == key) idx = f;
     for (size_t f = 0; f < fields.size() && idx == fields.size(); ++f)
-      if (ascii_iequal(fields.begin()[f], key)) idx = f;
+      if (ascii_iequal(fields[f].name, key)) idx = f;
     if (idx == fields.size()) fail(path, "unknown field " + go_quote(key));
     if (!seen_as[idx].empty()) {
       std::string msg = "key " + go_quote(key) + " already set in map";
@@ -183,9 +193,16 @@ void for_fields(DocNode& n, const Path& path, std::initializer_list<std::string_
       fail(path, msg);
     }
     seen_as[idx] = key;
-    Path child{&path, fields.begin()[idx]};
-    on_field(idx, n.items[i + 1], child);
+    Path child{&path, fields[idx].name};
+    fields[idx].read(out, n.items[i + 1], child);
   }
+}
+
+// A sequence field of structs: each item read by `take`, appended to `out`.
+template <typename T>
+void append_items(std::vector<T>& out, DocNode& n, const Path& path, T (*take)(DocNode&, const Path&)) {
+  if (n.kind == Kind::kSequence) out.reserve(out.size() + n.items.size());
+  for_items(n, path, [&](DocNode& item, const Path& p) { out.push_back(take(item, p)); });
 }
 
 std::map<std::string, std::string> take_string_map(DocNode& n, const Path& path) {
@@ -203,135 +220,129 @@ std::map<std::string, std::string> take_string_map(DocNode& n, const Path& path)
 }
 
 DeviceNode take_device_node(DocNode& n, const Path& path) {
+  static constexpr Field<DeviceNode> kFields[] = {
+      {"path", [](DeviceNode& d, DocNode& v, const Path& p) { d.path = take_string(v, p); }},
+      {"hostPath", [](DeviceNode& d, DocNode& v, const Path& p) { d.host_path = take_string(v, p); }},
+      {"type", [](DeviceNode& d, DocNode& v, const Path& p) { d.type = take_string(v, p); }},
+      {"major", [](DeviceNode& d, DocNode& v, const Path& p) { d.major = take_int64(v, p); }},
+      {"minor", [](DeviceNode& d, DocNode& v, const Path& p) { d.minor = take_int64(v, p); }},
+      {"fileMode", [](DeviceNode& d, DocNode& v, const Path& p) { d.file_mode = take_uint32(v, p); }},
+      {"permissions", [](DeviceNode& d, DocNode& v, const Path& p) { d.permissions = take_string(v, p); }},
+      {"uid", [](DeviceNode& d, DocNode& v, const Path& p) { d.uid = take_uint32(v, p); }},
+      {"gid", [](DeviceNode& d, DocNode& v, const Path& p) { d.gid = take_uint32(v, p); }},
+  };
   expect_mapping(n, path);
   DeviceNode d;
-  for_fields(n, path, {"path", "hostPath", "type", "major", "minor", "fileMode", "permissions", "uid", "gid"},
-             [&](size_t f, DocNode& v, const Path& p) {
-               switch (f) {
-                 case 0: d.path = take_string(v, p); break;
-                 case 1: d.host_path = take_string(v, p); break;
-                 case 2: d.type = take_string(v, p); break;
-                 case 3: d.major = take_int64(v, p); break;
-                 case 4: d.minor = take_int64(v, p); break;
-                 case 5: d.file_mode = take_uint32(v, p); break;
-                 case 6: d.permissions = take_string(v, p); break;
-                 case 7: d.uid = take_uint32(v, p); break;
-                 case 8: d.gid = take_uint32(v, p); break;
-               }
-             });
+  read_fields<DeviceNode>(n, path, kFields, d);
   return d;
 }
 
 Mount take_mount(DocNode& n, const Path& path) {
+  static constexpr Field<Mount> kFields[] = {
+      {"hostPath", [](Mount& m, DocNode& v, const Path& p) { m.host_path = take_string(v, p); }},
+      {"containerPath", [](Mount& m, DocNode& v, const Path& p) { m.container_path = take_string(v, p); }},
+      {"options", [](Mount& m, DocNode& v, const Path& p) { m.options = take_strings(v, p); }},
+      {"type", [](Mount& m, DocNode& v, const Path& p) { m.type = take_string(v, p); }},
+  };
   expect_mapping(n, path);
   Mount m;
-  for_fields(n, path, {"hostPath", "containerPath", "options", "type"}, [&](size_t f, DocNode& v, const Path& p) {
-    switch (f) {
-      case 0: m.host_path = take_string(v, p); break;
-      case 1: m.container_path = take_string(v, p); break;
-      case 2: m.options = take_strings(v, p); break;
-      case 3: m.type = take_string(v, p); break;
-    }
-  });
+  read_fields<Mount>(n, path, kFields, m);
   return m;
 }
 
 Hook take_hook(DocNode& n, const Path& path) {
+  static constexpr Field<Hook> kFields[] = {
+      {"hookName", [](Hook& h, DocNode& v, const Path& p) { h.hook_name = take_string(v, p); }},
+      {"path", [](Hook& h, DocNode& v, const Path& p) { h.path = take_string(v, p); }},
+      {"args", [](Hook& h, DocNode& v, const Path& p) { h.args = take_strings(v, p); }},
+      {"env", [](Hook& h, DocNode& v, const Path& p) { h.env = take_strings(v, p); }},
+      {"timeout",
+       [](Hook& h, DocNode& v, const Path& p) {
+         if (auto t = take_integer(v, p, "int", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()))
+           h.timeout = static_cast<int>(*t);
+       }},
+  };
   expect_mapping(n, path);
   Hook h;
-  for_fields(n, path, {"hookName", "path", "args", "env", "timeout"}, [&](size_t f, DocNode& v, const Path& p) {
-    switch (f) {
-      case 0: h.hook_name = take_string(v, p); break;
-      case 1: h.path = take_string(v, p); break;
-      case 2: h.args = take_strings(v, p); break;
-      case 3: h.env = take_strings(v, p); break;
-      case 4:
-        if (auto t = take_integer(v, p, "int", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()))
-          h.timeout = static_cast<int>(*t);
-        break;
-    }
-  });
+  read_fields<Hook>(n, path, kFields, h);
   return h;
 }
 
 IntelRdt take_intel_rdt(DocNode& n, const Path& path) {
-  IntelRdt r;
   // enableCMT/enableMBM (0.7.0-1.0.x) were removed in 1.1.0 and are unknown fields in the reference too.
-  for_fields(n, path, {"closID", "l3CacheSchema", "memBwSchema", "schemata", "enableMonitoring"},
-             [&](size_t f, DocNode& v, const Path& p) {
-               switch (f) {
-                 case 0: r.clos_id = take_string(v, p); break;
-                 case 1: r.l3_cache_schema = take_string(v, p); break;
-                 case 2: r.mem_bw_schema = take_string(v, p); break;
-                 case 3:
-                   // `schemata: []` is kept apart from absent/null: it alone requires spec 1.1.0 (§1.3).
-                   if (v.kind != Kind::kNull) r.schemata = take_strings(v, p);
-                   break;
-                 case 4: r.enable_monitoring = take_bool(v, p); break;
-               }
-             });
+  static constexpr Field<IntelRdt> kFields[] = {
+      {"closID", [](IntelRdt& r, DocNode& v, const Path& p) { r.clos_id = take_string(v, p); }},
+      {"l3CacheSchema", [](IntelRdt& r, DocNode& v, const Path& p) { r.l3_cache_schema = take_string(v, p); }},
+      {"memBwSchema", [](IntelRdt& r, DocNode& v, const Path& p) { r.mem_bw_schema = take_string(v, p); }},
+      {"schemata",
+       [](IntelRdt& r, DocNode& v, const Path& p) {
+         // `schemata: []` is kept apart from absent/null: it alone requires spec 1.1.0 (§1.3).
+         if (v.kind != Kind::kNull) r.schemata = take_strings(v, p);
+       }},
+      {"enableMonitoring", [](IntelRdt& r, DocNode& v, const Path& p) { r.enable_monitoring = take_bool(v, p); }},
+  };
+  IntelRdt r;
+  read_fields<IntelRdt>(n, path, kFields, r);
   return r;
 }
 
 NetDevice take_net_device(DocNode& n, const Path& path) {
+  static constexpr Field<NetDevice> kFields[] = {
+      {"hostInterfaceName", [](NetDevice& d, DocNode& v, const Path& p) { d.host_interface_name = take_string(v, p); }},
+      {"name", [](NetDevice& d, DocNode& v, const Path& p) { d.name = take_string(v, p); }},
+  };
   expect_mapping(n, path);
   NetDevice d;
-  for_fields(n, path, {"hostInterfaceName", "name"}, [&](size_t f, DocNode& v, const Path& p) {
-    (f == 0 ? d.host_interface_name : d.name) = take_string(v, p);
-  });
+  read_fields<NetDevice>(n, path, kFields, d);
   return d;
 }
 
+uint32_t take_gid(DocNode& n, const Path& path) { return take_uint32(n, path).value_or(0); }
+
 ContainerEdits take_edits(DocNode& n, const Path& path) {
+  static constexpr Field<ContainerEdits> kFields[] = {
+      {"env", [](ContainerEdits& e, DocNode& v, const Path& p) { e.env = take_strings(v, p); }},
+      {"deviceNodes",
+       [](ContainerEdits& e, DocNode& v, const Path& p) { append_items(e.device_nodes, v, p, take_device_node); }},
+      {"netDevices",
+       [](ContainerEdits& e, DocNode& v, const Path& p) { append_items(e.net_devices, v, p, take_net_device); }},
+      {"hooks", [](ContainerEdits& e, DocNode& v, const Path& p) { append_items(e.hooks, v, p, take_hook); }},
+      {"mounts", [](ContainerEdits& e, DocNode& v, const Path& p) { append_items(e.mounts, v, p, take_mount); }},
+      {"intelRdt",
+       [](ContainerEdits& e, DocNode& v, const Path& p) {
+         if (v.kind != Kind::kNull) e.intel_rdt = take_intel_rdt(v, p);
+       }},
+      {"additionalGids",
+       [](ContainerEdits& e, DocNode& v, const Path& p) { append_items(e.additional_gids, v, p, take_gid); }},
+  };
   ContainerEdits e;
-  for_fields(n, path, {"env", "deviceNodes", "netDevices", "hooks", "mounts", "intelRdt", "additionalGids"},
-             [&](size_t f, DocNode& v, const Path& p) {
-               switch (f) {
-                 case 0: e.env = take_strings(v, p); break;
-                 case 1: for_items(v, p, [&](DocNode& i, const Path& ip) { e.device_nodes.push_back(take_device_node(i, ip)); }); break;
-                 case 2: for_items(v, p, [&](DocNode& i, const Path& ip) { e.net_devices.push_back(take_net_device(i, ip)); }); break;
-                 case 3: for_items(v, p, [&](DocNode& i, const Path& ip) { e.hooks.push_back(take_hook(i, ip)); }); break;
-                 case 4: for_items(v, p, [&](DocNode& i, const Path& ip) { e.mounts.push_back(take_mount(i, ip)); }); break;
-                 case 5:
-                   if (v.kind != Kind::kNull) e.intel_rdt = take_intel_rdt(v, p);
-                   break;
-                 case 6:
-                   for_items(v, p, [&](DocNode& i, const Path& ip) { e.additional_gids.push_back(take_uint32(i, ip).value_or(0)); });
-                   break;
-               }
-             });
+  read_fields<ContainerEdits>(n, path, kFields, e);
   return e;
 }
 
 Device take_device(DocNode& n, const Path& path) {
+  static constexpr Field<Device> kFields[] = {
+      {"name", [](Device& d, DocNode& v, const Path& p) { d.name = take_string(v, p); }},
+      {"annotations", [](Device& d, DocNode& v, const Path& p) { d.annotations = take_string_map(v, p); }},
+      {"containerEdits", [](Device& d, DocNode& v, const Path& p) { d.edits = take_edits(v, p); }},
+  };
   Device d;
-  for_fields(n, path, {"name", "annotations", "containerEdits"}, [&](size_t f, DocNode& v, const Path& p) {
-    switch (f) {
-      case 0: d.name = take_string(v, p); break;
-      case 1: d.annotations = take_string_map(v, p); break;
-      case 2: d.edits = take_edits(v, p); break;
-    }
-  });
+  read_fields<Device>(n, path, kFields, d);
   return d;
 }
 
 Spec take_spec(DocNode& n) {
+  static constexpr Field<Spec> kFields[] = {
+      {"cdiVersion", [](Spec& s, DocNode& v, const Path& p) { s.cdi_version = take_string(v, p); }},
+      {"kind", [](Spec& s, DocNode& v, const Path& p) { s.kind = take_string(v, p); }},
+      {"annotations", [](Spec& s, DocNode& v, const Path& p) { s.annotations = take_string_map(v, p); }},
+      {"devices", [](Spec& s, DocNode& v, const Path& p) { append_items(s.devices, v, p, take_device); }},
+      {"containerEdits", [](Spec& s, DocNode& v, const Path& p) { s.edits = take_edits(v, p); }},
+  };
   Path root;
   expect_mapping(n, root);
   Spec s;
-  for_fields(n, root, {"cdiVersion", "kind", "annotations", "devices", "containerEdits"},
-             [&](size_t f, DocNode& v, const Path& p) {
-               switch (f) {
-                 case 0: s.cdi_version = take_string(v, p); break;
-                 case 1: s.kind = take_string(v, p); break;
-                 case 2: s.annotations = take_string_map(v, p); break;
-                 case 3:
-                   if (v.kind == Kind::kSequence) s.devices.reserve(v.items.size());
-                   for_items(v, p, [&](DocNode& i, const Path& ip) { s.devices.push_back(take_device(i, ip)); });
-                   break;
-                 case 4: s.edits = take_edits(v, p); break;
-               }
-             });
+  read_fields<Spec>(n, root, kFields, s);
   return s;
 }
 
@@ -347,8 +358,8 @@ Spec parse_spec(std::string_view data, std::string_view source) {
   } catch (const Error& e) {
     throw Error(prefix + ": " + e.what());
   }
-  if (doc.kind == Kind::kNull || (doc.kind == Kind::kScalar && doc.plain &&
-                                  resolve_plain(doc.text).type == PlainScalar::Type::kNull))
+  if (doc.kind == Kind::kNull ||
+      (doc.kind == Kind::kScalar && doc.plain && resolve_plain(doc.text).type == PlainScalar::Type::kNull))
     throw Error(prefix + ", no Spec data");
   try {
     return take_spec(doc);
