@@ -47,6 +47,10 @@ struct ConfReader {
     } catch (const std::exception&) {
       return;  // unreadable configuration is skipped, as ldconfig does
     }
+    parse(file, content, depth);
+  }
+
+  void parse(const std::string& file, const std::string& content, int depth) {
     std::stringstream lines(content);
     std::string line;
     while (std::getline(lines, line)) {
@@ -115,9 +119,15 @@ std::vector<std::string> system_search_paths(bool debian_like, Arch arch) {
 
 bool is_debian_like(const rootfs::InRoot& root) { return root.is_regular_file("/etc/debian_version"); }
 
-std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path) {
+std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path,
+                                         const std::optional<std::string>& content) {
   ConfReader reader{root, {}, {}, {}};
-  reader.read(conf_path, 0);
+  if (content) {
+    reader.read_files.insert(conf_path);
+    reader.parse(conf_path, *content, 0);
+  } else {
+    reader.read(conf_path, 0);
+  }
   return reader.dirs;
 }
 

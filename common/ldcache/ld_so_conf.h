@@ -2,6 +2,7 @@
 // Reading a container's dynamic-linker configuration: the directories its ld.so.conf names (following include
 // lines) and the directories its linker searches without any configuration. Everything is read through the in-root
 // API, so the same code serves a container root seen from the host and "/" after a pivot into it.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,10 @@ bool is_debian_like(const rootfs::InRoot& root);
 // Every directory named by `conf_path` and, recursively, by the files its `include` lines match (each file read
 // once; missing files and unmatched patterns ignored, as ldconfig does). Relative include patterns are taken
 // relative to the including file's directory (glibc's rule). `hwcap` lines are not directories. Paths are
-// normalised (trailing "/" removed); order of first appearance kept.
-std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path);
+// normalised (trailing "/" removed); order of first appearance kept. `content`, when given, is read as the text of
+// `conf_path` in place of the file (a configuration about to be written).
+std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path,
+                                         const std::optional<std::string>& content = std::nullopt);
 
 // Files matching a glob pattern (wildcards allowed in any component) inside the root, sorted, as glob(3).
 std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::string& pattern);

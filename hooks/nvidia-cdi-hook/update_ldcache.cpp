@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/error.h"
-#include "common/ldcache/linker_config_update.h"
+#include "common/ldcache/linker_config_plan.h"
 #include "common/rootfs/in_root.h"
 #include "common/rootfs/isolated_root.h"
 #include "common/rootfs/sealed_exec.h"
@@ -57,7 +57,7 @@ class UpdateLdcache : public Hook {
     rootfs::run_isolated_in_root(root, ldconfig, [&] {
       rootfs::InRoot inside("/");
       try {
-        ldcache::update_linker_config(inside, folders_, arch);
+        ldcache::apply_linker_config(inside, ldcache::plan_linker_config(inside, folders_, arch));
       } catch (const Error& e) {
         // Inside, the root is "/": put the host name of the root back into the message.
         throw Error(std::string(e.what()) + " (container root " + root.string() + ")");

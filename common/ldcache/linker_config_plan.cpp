@@ -1,13 +1,13 @@
-#include "common/ldcache/linker_config_update.h"
-
-#include <sys/statvfs.h>
+#include "common/ldcache/linker_config_plan.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
+#include <algorithm>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include "common/error.h"
 
@@ -79,12 +79,14 @@ std::optional<std::string> same_drop_in(const rootfs::InRoot& root, const std::s
   return std::nullopt;
 }
 
-std::string create_unique(const rootfs::InRoot& root, const std::string& prefix, const std::string& content) {
+// The drop-in that holds `content`: ours from an earlier start when there is one, else a new name to create.
+std::string drop_in_for(const rootfs::InRoot& root, const std::string& prefix, const std::string& content,
+                        LinkerConfigPlan& plan, const std::string& why) {
   if (auto existing = same_drop_in(root, prefix, content)) return *existing;
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string path = std::string(kLdSoConfD) + "/" + prefix + random_decimal() + ".conf";
-    if (root.exists(path)) continue;
-    root.create_file(path, content, 0644);
+    if (root.exists(path) || plan.creates(path)) continue;
+    plan.writes.push_back({ConfigWrite::Mode::kCreate, path, content, why});
     return path;
   }
   throw Error(std::string("failed to find an unused name for ") + kLdSoConfD + "/" + prefix + "*.conf");
@@ -136,37 +138,57 @@ void refuse_escaping_conf_links(const rootfs::InRoot& root) {
   }
 }
 
-LinkerConfigChange update_linker_config(const rootfs::InRoot& root, const std::vector<std::string>& folders, Arch arch) {
-  refuse_read_only_root(root);
+bool LinkerConfigPlan::creates(const std::string& path) const {
+  return std::any_of(writes.begin(), writes.end(),
+                     [&](const ConfigWrite& w) { return w.mode == ConfigWrite::Mode::kCreate && w.path == path; });
+}
+
+LinkerConfigPlan plan_linker_config(const rootfs::InRoot& root, const std::vector<std::string>& folders, Arch arch) {
   refuse_escaping_conf_links(root);
-  LinkerConfigChange change;
+  LinkerConfigPlan plan;
   // The reference creates it with O_EXCL and never touches an existing file (even a dangling symlink counts).
+  std::optional<std::string> new_ld_so_conf;
   if (!root.exists(kLdSoConf)) {
-    root.create_file(kLdSoConf, kDefaultLdSoConf, 0644);
-    change.created_ld_so_conf = true;
+    new_ld_so_conf = kDefaultLdSoConf;
+    plan.writes.push_back({ConfigWrite::Mode::kCreate, kLdSoConf, kDefaultLdSoConf, "the root has no ld.so.conf"});
   }
 
   const auto system_paths = system_search_paths(is_debian_like(root), arch);
   std::set<std::string> known(system_paths.begin(), system_paths.end());
-  for (const auto& d : configured_dirs(root, kLdSoConf)) known.insert(d);
+  for (const auto& d : configured_dirs(root, kLdSoConf, new_ld_so_conf)) known.insert(d);
   for (const auto& f : folders) {
     std::string d = normalise_dir(f);
-    if (!d.empty() && known.insert(d).second) change.added_folders.push_back(d);
+    if (!d.empty() && known.insert(d).second) plan.added_folders.push_back(d);
   }
 
-  if (!change.added_folders.empty()) change.folders_file = create_unique(root, "00-nvcr-", lines(change.added_folders));
-  change.system_paths_file = create_unique(root, "zz-nvcr-", lines(system_paths));
+  if (!plan.added_folders.empty())
+    plan.folders_file = drop_in_for(root, "00-nvcr-", lines(plan.added_folders), plan,
+                                    "requested folders the configuration does not name yet");
+  plan.system_paths_file = drop_in_for(root, "zz-nvcr-", lines(system_paths), plan,
+                                       "the container's system search paths, for a host ldconfig built with others");
 
   if (root.is_regular_file("/etc/alpine-release") && !musl_path_file(arch).empty()) {
-    std::vector<std::string> musl = change.added_folders;
+    std::vector<std::string> musl = plan.added_folders;
     std::set<std::string> in_musl(musl.begin(), musl.end());
     for (const auto& p : system_paths)
       if (in_musl.insert(p).second) musl.push_back(p);
-    change.musl_path_file = musl_path_file(arch);
-    std::string text = musl_append_text(root, change.musl_path_file, musl);
-    if (!text.empty()) root.append_file(change.musl_path_file, text, 0644);
+    plan.musl_path_file = musl_path_file(arch);
+    std::string text = musl_append_text(root, plan.musl_path_file, musl);
+    if (!text.empty())
+      plan.writes.push_back({ConfigWrite::Mode::kAppend, plan.musl_path_file, text,
+                             "an Alpine root: musl's loader reads its path file, not ld.so.cache"});
   }
-  return change;
+  return plan;
+}
+
+void apply_linker_config(const rootfs::InRoot& root, const LinkerConfigPlan& plan) {
+  for (const auto& w : plan.writes) {
+    if (w.mode == ConfigWrite::Mode::kCreate) {
+      root.create_file(w.path, w.content, 0644);
+    } else {
+      root.append_file(w.path, w.content, 0644);
+    }
+  }
 }
 
 }  // namespace gpuhooks::ldcache
