@@ -10,15 +10,14 @@
 #include <stdlib.h>
 
 #include <cstdio>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
-#include "common/cdi/spec/document.h"
 #include "common/cdi/edits/inject.h"
 #include "common/cdi/registry/registry.h"
+#include "common/cdi/spec/document.h"
 #include "common/cdi/spec/write.h"
 
 using namespace gpuhooks::cdi;
@@ -38,10 +37,16 @@ Spec generated_spec(int file) {
     std::string lib = "/usr/lib/x86_64-linux-gnu/libnvidia-lib" + std::to_string(m) + ".so.550.54.15";
     s.edits.mounts.push_back({lib, lib, {"ro", "nosuid", "nodev", "rbind", "rprivate"}, ""});
   }
-  s.edits.hooks.push_back({"createContainer", "/usr/bin/nvidia-cdi-hook",
-                           {"nvidia-cdi-hook", "create-symlinks", "--link", "libcuda.so.1::/usr/lib/libcuda.so"}, {}, {}});
-  s.edits.hooks.push_back({"createContainer", "/usr/bin/nvidia-cdi-hook",
-                           {"nvidia-cdi-hook", "update-ldcache", "--folder", "/usr/lib/x86_64-linux-gnu"}, {}, {}});
+  s.edits.hooks.push_back({"createContainer",
+                           "/usr/bin/nvidia-cdi-hook",
+                           {"nvidia-cdi-hook", "create-symlinks", "--link", "libcuda.so.1::/usr/lib/libcuda.so"},
+                           {},
+                           {}});
+  s.edits.hooks.push_back({"createContainer",
+                           "/usr/bin/nvidia-cdi-hook",
+                           {"nvidia-cdi-hook", "update-ldcache", "--folder", "/usr/lib/x86_64-linux-gnu"},
+                           {},
+                           {}});
   for (int d = 0; d < kDevicesPerFile; ++d) {
     Device dev;
     dev.name = std::to_string(d);
@@ -84,11 +89,11 @@ const std::string& node_dir() {
     char tmpl[] = "/tmp/gpuhooks-cdi-node-XXXXXX";
     dir = ::mkdtemp(tmpl);
     std::string src = GPUHOOKS_SOURCE_DIR, bin = GPUHOOKS_BINARY_DIR;
-    std::string cmd = src + "/scripts/simulate-gpu-host --gpus 8 --out " + dir + "/host >/dev/null 2>&1 && " + bin +
-                      "/gpuhooks --quiet cdi generate --driver-root " + dir + "/host --output " + dir +
-                      "/specs/nvidia.yaml && " + bin + "/gpuhooks --quiet cdi generate --class gpu-json --driver-root " +
-                      dir + "/host --output " + dir + "/specs/nvidia.json && cp " + src +
-                      "/tests/fixtures/cdi/spec-1.1.0-full.json " + dir + "/specs/vendor.json";
+    std::string cmd =
+        src + "/scripts/simulate-gpu-host --gpus 8 --out " + dir + "/host >/dev/null 2>&1 && " + bin +
+        "/gpuhooks --quiet cdi generate --driver-root " + dir + "/host --output " + dir + "/specs/nvidia.yaml && " +
+        bin + "/gpuhooks --quiet cdi generate --class gpu-json --driver-root " + dir + "/host --output " + dir +
+        "/specs/nvidia.json && cp " + src + "/tests/fixtures/cdi/spec-1.1.0-full.json " + dir + "/specs/vendor.json";
     if (std::system(cmd.c_str()) != 0) {
       std::fprintf(stderr, "cdi_bench: building the node's specs failed: %s\n", cmd.c_str());
       std::exit(1);

@@ -26,8 +26,8 @@ class SimulatedHost {
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
     root_ = dir_ / "host";
-    std::string cmd = std::string(GPUHOOKS_SOURCE_DIR) + "/scripts/simulate-gpu-host --out " + root_.string() +
-                      " 2>/dev/null";
+    std::string cmd =
+        std::string(GPUHOOKS_SOURCE_DIR) + "/scripts/simulate-gpu-host --out " + root_.string() + " 2>/dev/null";
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("simulate-gpu-host failed: " + cmd);
   }
   ~SimulatedHost() {
@@ -85,8 +85,7 @@ void BM_BuildAndSerializeSpec(benchmark::State& state) {
   }
 }
 
-#define GPUHOOKS_BENCH(fn) \
-  BENCHMARK(fn)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)
+#define GPUHOOKS_BENCH(fn) BENCHMARK(fn)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)
 GPUHOOKS_BENCH(BM_GenerateSpec);
 GPUHOOKS_BENCH(BM_DiscoverHost);
 GPUHOOKS_BENCH(BM_DiscoverHostWithoutNvml);

@@ -14,8 +14,6 @@ class Error : public std::runtime_error {
 };
 
 // "what: strerror(errno)" for a failed system call; errno is read at the call.
-inline Error sys_error(const std::string& what, int err = errno) {
-  return Error(what + ": " + std::strerror(err));
-}
+inline Error sys_error(const std::string& what, int err = errno) { return Error(what + ": " + std::strerror(err)); }
 
 }  // namespace gpuhooks

@@ -16,8 +16,8 @@ std::string_view capability_name(Capability c);
 std::optional<Capability> parse_capability(std::string_view name);
 
 struct CapabilityFiles {
-  std::vector<std::string> libraries;               // prefixes; kept only with the driver's version suffix
-  std::vector<std::string> any_version_libraries;   // prefixes of libraries versioned on their own
+  std::vector<std::string> libraries;              // prefixes; kept only with the driver's version suffix
+  std::vector<std::string> any_version_libraries;  // prefixes of libraries versioned on their own
   std::vector<std::string> binaries;
 };
 

@@ -40,7 +40,8 @@ std::vector<DeviceNode> find_control_nodes(const std::filesystem::path& dev_root
 static std::vector<std::string> drm_names(const std::filesystem::path& dev_root, const Gpu& gpu) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dev_root / "sys/bus/pci/devices" / gpu.pci_bus_id / "drm", ec)) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(dev_root / "sys/bus/pci/devices" / gpu.pci_bus_id / "drm", ec)) {
     std::string name = e.path().filename().string();
     if (name.rfind("card", 0) == 0 || name.rfind("renderD", 0) == 0) names.push_back(name);
   }

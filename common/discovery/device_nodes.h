@@ -15,7 +15,7 @@ struct DeviceNode {
   std::string host_path;  // where it is under the dev root: "<dev-root>/dev/nvidia0"
   unsigned major = 0;
   unsigned minor = 0;
-  unsigned mode = 0;      // permission bits, e.g. 0666
+  unsigned mode = 0;  // permission bits, e.g. 0666
   unsigned uid = 0;
   unsigned gid = 0;
   bool operator==(const DeviceNode&) const = default;

@@ -33,7 +33,9 @@ std::vector<Capability> expand(const std::vector<Capability>& caps) {
   return out;
 }
 
-bool has(const std::vector<Capability>& caps, Capability c) { return std::find(caps.begin(), caps.end(), c) != caps.end(); }
+bool has(const std::vector<Capability>& caps, Capability c) {
+  return std::find(caps.begin(), caps.end(), c) != caps.end();
+}
 
 // Libraries of one capability: names from the cache and the search dirs, kept when the resolved file carries the
 // driver's version (libnvidia-container select_libraries) or, for the any-version list, any ".so.N…" suffix.
@@ -45,8 +47,9 @@ void add_libraries(const LibraryLocator& locator, const std::string& version, Ca
       bool found = false;
       for (const auto& lib : locator.find_by_prefix({prefix}, arch)) {
         std::string name = basename_of(lib.path);
-        bool versioned = any_version ? name.size() > prefix.size() + 1 && name.compare(0, prefix.size() + 1, prefix + ".") == 0
-                                     : name == prefix + "." + version;
+        bool versioned = any_version
+                             ? name.size() > prefix.size() + 1 && name.compare(0, prefix.size() + 1, prefix + ".") == 0
+                             : name == prefix + "." + version;
         if (!versioned) continue;
         found = true;
         if (!seen.insert(lib.path).second) continue;
@@ -65,8 +68,8 @@ void add_libraries(const LibraryLocator& locator, const std::string& version, Ca
 }
 
 bool is_system_lib_dir(const std::string& dir) {
-  static const std::set<std::string> system = {"/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib",
-                                               "/usr/local/lib64", "/lib32", "/usr/lib32"};
+  static const std::set<std::string> system = {"/lib",           "/lib64",           "/usr/lib", "/usr/lib64",
+                                               "/usr/local/lib", "/usr/local/lib64", "/lib32",   "/usr/lib32"};
   return system.count(dir) || dir.find("-linux-gnu") != std::string::npos;
 }
 
@@ -84,7 +87,8 @@ std::string install_prefix_of(const std::vector<std::string>& lib_dirs) {
 void add_binaries(const LibraryLocator& locator, const std::vector<Capability>& caps, const DriverFilesOptions& opts,
                   const std::string& prefix, DriverFiles& out) {
   std::vector<std::string> dirs = opts.path_dirs;
-  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) dirs.push_back(d);
+  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"})
+    dirs.push_back(d);
   if (!prefix.empty()) dirs.push_back(prefix + "/bin");
   for (Capability cap : caps) {
     for (const auto& name : capability_files(cap).binaries) {
@@ -134,8 +138,8 @@ void add_firmware(const LibraryLocator& locator, const std::string& version, con
 }
 
 struct ConfigFile {
-  const char* relative;   // below /etc or a share dir
-  bool etc;               // container path /etc/<relative>, else /usr/share/<relative>
+  const char* relative;  // below /etc or a share dir
+  bool etc;              // container path /etc/<relative>, else /usr/share/<relative>
   Capability capability;
 };
 

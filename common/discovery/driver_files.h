@@ -23,9 +23,9 @@ struct DriverFile {
 };
 
 struct DriverFilesOptions {
-  std::vector<std::string> path_dirs;    // $PATH entries, searched inside the driver root before the defaults
-  std::vector<std::string> share_dirs;   // $XDG_DATA_DIRS entries; empty = /usr/local/share, /usr/share
-  std::string kernel_release;            // uname -r, for the firmware search
+  std::vector<std::string> path_dirs;   // $PATH entries, searched inside the driver root before the defaults
+  std::vector<std::string> share_dirs;  // $XDG_DATA_DIRS entries; empty = /usr/local/share, /usr/share
+  std::string kernel_release;           // uname -r, for the firmware search
 };
 
 struct DriverFiles {

@@ -39,8 +39,6 @@ std::optional<std::string> version_from_library_name(std::string_view file_name,
   return std::string(suffix);
 }
 
-std::string cuda_version_string(int v) {
-  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
-}
+std::string cuda_version_string(int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); }
 
 }  // namespace gpuhooks::discovery

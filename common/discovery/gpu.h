@@ -6,7 +6,7 @@
 namespace gpuhooks::discovery {
 
 struct MigDevice {
-  unsigned index = 0;     // position among the parent's MIG devices (the "M" of a "N:M" name)
+  unsigned index = 0;  // position among the parent's MIG devices (the "M" of a "N:M" name)
   unsigned gpu_instance = 0;
   unsigned compute_instance = 0;
   std::string uuid;       // "MIG-…"
@@ -16,11 +16,11 @@ struct MigDevice {
 };
 
 struct Gpu {
-  unsigned index = 0;       // NVML enumeration order (PCI bus order)
-  unsigned minor = 0;       // /dev/nvidia<minor>
-  std::string uuid;         // "GPU-…"
-  std::string pci_bus_id;   // "0000:00:06.0": the 16-bit domain form /proc, sysfs and /dev/dri/by-path use
-  std::string model;        // "NVIDIA H100 80GB HBM3"
+  unsigned index = 0;      // NVML enumeration order (PCI bus order)
+  unsigned minor = 0;      // /dev/nvidia<minor>
+  std::string uuid;        // "GPU-…"
+  std::string pci_bus_id;  // "0000:00:06.0": the 16-bit domain form /proc, sysfs and /dev/dri/by-path use
+  std::string model;       // "NVIDIA H100 80GB HBM3"
   bool mig_enabled = false;
   std::vector<MigDevice> migs;
 };

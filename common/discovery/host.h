@@ -34,9 +34,9 @@ struct HostDiscovery {
   std::string driver_version_source;  // "/proc/driver/nvidia/version", "NVML", "libcuda.so.580.159.04"
   std::string cuda_version;           // "13.0"; empty when NVML was not available
   GpuSource gpu_source = GpuSource::kNvml;
-  std::string nvml_library;           // in-root path of the libnvidia-ml.so.1 used; empty when none was found
-  std::string nvml_error;             // why NVML was not used, when it was not
-  double nvml_ms = 0;                 // time spent loading and querying NVML
+  std::string nvml_library;  // in-root path of the libnvidia-ml.so.1 used; empty when none was found
+  std::string nvml_error;    // why NVML was not used, when it was not
+  double nvml_ms = 0;        // time spent loading and querying NVML
   std::vector<Gpu> gpus;
   std::vector<DeviceNode> control_nodes;
   DriverFiles files;

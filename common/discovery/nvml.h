@@ -13,9 +13,9 @@
 namespace gpuhooks::discovery {
 
 struct NvmlReport {
-  std::string driver_version;  // nvmlSystemGetDriverVersion
-  int cuda_driver_version = 0; // nvmlSystemGetCudaDriverVersion, e.g. 13000
-  std::vector<Gpu> gpus;       // pci_bus_id in the 16-bit domain form; MIG devices without cap minors
+  std::string driver_version;   // nvmlSystemGetDriverVersion
+  int cuda_driver_version = 0;  // nvmlSystemGetCudaDriverVersion, e.g. 13000
+  std::vector<Gpu> gpus;        // pci_bus_id in the 16-bit domain form; MIG devices without cap minors
 };
 
 // dlopen(library) + nvmlInit_v2 + enumeration + nvmlShutdown + dlclose. Throws Error naming the library and the

@@ -4,19 +4,22 @@
 #include <filesystem>
 #include <set>
 
-#include "common/join.h"
 #include "common/cdi/spec/names.h"
 #include "common/cdi/spec/version.h"
 #include "common/discovery/proc_gpus.h"
 #include "common/error.h"
+#include "common/split_join.h"
 
 namespace gpuhooks::generate {
 namespace {
 
 using discovery::DriverFile;
 
-const std::vector<std::string> kKnownHooks = {"create-symlinks", "enable-cuda-compat", "update-ldcache",
-                                              "disable-device-node-modification", "update-application-profile",
+const std::vector<std::string> kKnownHooks = {"create-symlinks",
+                                              "enable-cuda-compat",
+                                              "update-ldcache",
+                                              "disable-device-node-modification",
+                                              "update-application-profile",
                                               "chmod"};
 // nvidia-hooks.md §3.2: files are bind-mounted read-only; IPC sockets stay writable but not executable.
 const std::vector<std::string> kMountOptions = {"ro", "nosuid", "nodev", "rbind", "rprivate"};
@@ -131,9 +134,7 @@ std::vector<Selected> all_devices(const discovery::HostDiscovery& host, const Ho
   return out;
 }
 
-bool matches(const Selected& d, const std::string& id) {
-  return id == d.index_name || id == d.uuid;
-}
+bool matches(const Selected& d, const std::string& id) { return id == d.index_name || id == d.uuid; }
 
 std::vector<Selected> select_devices(std::vector<Selected> devices, const std::vector<std::string>& ids) {
   if (std::find(ids.begin(), ids.end(), "all") != ids.end()) return devices;
@@ -149,7 +150,8 @@ std::vector<Selected> select_devices(std::vector<Selected> devices, const std::v
 
 void merge_into(cdi::ContainerEdits& all, const cdi::ContainerEdits& e) {
   for (const auto& n : e.device_nodes) {
-    if (std::find(all.device_nodes.begin(), all.device_nodes.end(), n) == all.device_nodes.end()) all.device_nodes.push_back(n);
+    if (std::find(all.device_nodes.begin(), all.device_nodes.end(), n) == all.device_nodes.end())
+      all.device_nodes.push_back(n);
   }
   for (const auto& h : e.hooks) {
     if (std::find(all.hooks.begin(), all.hooks.end(), h) == all.hooks.end()) all.hooks.push_back(h);
@@ -170,7 +172,7 @@ cdi::ContainerEdits common_edits(const discovery::HostDiscovery& host, const Gen
   cdi::ContainerEdits e;
   auto lib_dirs = host.files.library_dirs();
   if (!lib_dirs.empty()) {
-    e.env.push_back("NVIDIA_CTK_LIBCUDA_DIR=" + cdi::join(lib_dirs, ":"));
+    e.env.push_back("NVIDIA_CTK_LIBCUDA_DIR=" + join(lib_dirs, ":"));
   }
   e.env.push_back("NVIDIA_VISIBLE_DEVICES=void");  // a legacy hook must not act a second time
   add_nodes(e, host.control_nodes);

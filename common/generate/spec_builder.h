@@ -14,12 +14,12 @@ struct GenerateOptions {
   std::string class_name = "gpu";
   std::vector<std::string> device_name_strategies = {"index", "uuid"};
   std::string hook_path = "/usr/bin/nvidia-cdi-hook";
-  std::string ldconfig_path;                 // emitted as update-ldcache --ldconfig-path when set
-  std::vector<std::string> disabled_hooks;   // hook names or "all"; chmod is always disabled unless enabled
+  std::string ldconfig_path;                // emitted as update-ldcache --ldconfig-path when set
+  std::vector<std::string> disabled_hooks;  // hook names or "all"; chmod is always disabled unless enabled
   std::vector<std::string> enabled_hooks;
   bool no_all_device = false;
   std::vector<std::string> device_ids = {"all"};  // all, none, N, N:M, GPU-…, MIG-…
-  bool debug = false;                        // the hooks' NVIDIA_CTK_DEBUG value
+  bool debug = false;                             // the hooks' NVIDIA_CTK_DEBUG value
 };
 
 // Checks the flags alone (strategies, vendor, class, hook names, device-id syntax); throws Error with the message

@@ -29,9 +29,7 @@ T load(std::string_view bytes, size_t offset) {
   return value;
 }
 
-Error corrupt(const std::string& origin, const std::string& why) {
-  return Error("ld.so.cache " + origin + ": " + why);
-}
+Error corrupt(const std::string& origin, const std::string& why) { return Error("ld.so.cache " + origin + ": " + why); }
 
 // Where the new-format header starts: 0, or after the old table when the file has the old header in front.
 size_t new_header_offset(std::string_view bytes, const std::string& origin) {

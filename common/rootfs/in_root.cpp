@@ -15,7 +15,7 @@
 namespace gpuhooks::rootfs {
 namespace {
 
-constexpr int kMaxSymlinks = 40;  // the kernel's own limit (MAXSYMLINKS)
+constexpr int kMaxSymlinks = 40;       // the kernel's own limit (MAXSYMLINKS)
 std::atomic<int> g_openat2_state{-1};  // -1 unknown, 0 absent, 1 present
 std::atomic<bool> g_force_fallback{false};
 

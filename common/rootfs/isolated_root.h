@@ -7,9 +7,9 @@
 // there is no outside.
 //
 // Differences from the reference, on purpose: one clone with the namespace flags that borrows the caller's memory
-// until it execs (as posix_spawn does) instead of a re-exec of /proc/self/exe; every mount in the child is made private first, so nothing propagates back even when the hook is
-// run from a host shell whose "/" is shared; the proc mount target is an in-root fd (/proc/self/fd/N), never the
-// joined path string.
+// until it execs (as posix_spawn does) instead of a re-exec of /proc/self/exe; every mount in the child is made private
+// first, so nothing propagates back even when the hook is run from a host shell whose "/" is shared; the proc mount
+// target is an in-root fd (/proc/self/fd/N), never the joined path string.
 #include <filesystem>
 #include <functional>
 #include <string>

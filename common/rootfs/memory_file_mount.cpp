@@ -74,7 +74,9 @@ void send_result(int sock, int fd, const std::string& error) {
 // Returns the passed fd, or throws the child's error text.
 UniqueFd receive_result(int sock) {
   char text[1024];
-  struct iovec iov {text, sizeof text};
+  struct iovec iov {
+    text, sizeof text
+  };
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   struct msghdr msg {};
   msg.msg_iov = &iov;

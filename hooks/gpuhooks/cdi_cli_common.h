@@ -1,7 +1,6 @@
 #pragma once
 // What the `gpuhooks cdi` subcommands share: the spec-dir option, loading the registry, and reporting spec errors.
 #include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 

@@ -60,9 +60,9 @@ void run_generate(const Flags& f) {
   opts.dev_root = f.dev_root;
   opts.files = discovery::files_options_from_environment();
   auto host = discovery::discover_host(opts);
-  spdlog::debug("driver {} ({}), CUDA {}, {} GPU(s) from {}, NVML {}", host.driver_version,
-                host.driver_version_source, host.cuda_version.empty() ? "unknown" : host.cuda_version,
-                host.gpus.size(), host.gpu_source == discovery::GpuSource::kNvml ? "NVML" : "/proc",
+  spdlog::debug("driver {} ({}), CUDA {}, {} GPU(s) from {}, NVML {}", host.driver_version, host.driver_version_source,
+                host.cuda_version.empty() ? "unknown" : host.cuda_version, host.gpus.size(),
+                host.gpu_source == discovery::GpuSource::kNvml ? "NVML" : "/proc",
                 host.nvml_error.empty() ? host.nvml_library : host.nvml_error);
   for (const auto& m : host.missing) spdlog::debug("not found: {}", m);
   cdi::Spec spec = generate::build_spec(host, f.spec);

@@ -1,9 +1,8 @@
 // `gpuhooks cdi list`: the qualified names of every device the registry can resolve, sorted; spec errors go to
 // stderr as warnings and do not change the exit status (a bad file of one vendor must not hide another's devices).
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cdi_cli_common.h"
 #include "command.h"

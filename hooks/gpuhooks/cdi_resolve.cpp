@@ -1,15 +1,14 @@
 // `gpuhooks cdi resolve --gpus '<docker syntax>'`: what Docker >= 29.2 would do with `docker run --gpus ...`: the
 // CDI names it asks for, and whether CDI (every name resolves) or the nvidia-container-runtime-hook fallback serves
 // them, with the reason (moby-gpus.md §B.1). Assumes both NVIDIA hooks are installed unless told otherwise.
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cdi_cli_common.h"
 #include "command.h"
 #include "common/cdi/docker/docker_gpus.h"
-#include "common/join.h"
+#include "common/split_join.h"
 
 namespace gpuhooks::cli {
 namespace {
@@ -31,8 +30,10 @@ void run_resolve(const ResolveOptions& opts) {
   cdi::GpuDecision d = cdi::decide_gpus(request, registry, setup);
   if (d.path != cdi::GpuDecision::Path::kCdi && !d.cdi_devices.empty()) warn_spec_errors(registry);
   if (opts.format == "json") {
-    nlohmann::json out = {{"devices", d.cdi_devices}, {"path", std::string(cdi::to_string(d.path))},
-                          {"reason", d.reason},       {"env", d.legacy_env}};
+    nlohmann::json out = {{"devices", d.cdi_devices},
+                          {"path", std::string(cdi::to_string(d.path))},
+                          {"reason", d.reason},
+                          {"env", d.legacy_env}};
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -43,7 +44,7 @@ void run_resolve(const ResolveOptions& opts) {
     case cdi::GpuDecision::Path::kNone: std::cout << "served by: none\n"; break;
   }
   std::cout << "reason: " << d.reason << "\n";
-  if (!d.legacy_env.empty()) std::cout << "env: " << cdi::join(d.legacy_env, " ") << "\n";
+  if (!d.legacy_env.empty()) std::cout << "env: " << join(d.legacy_env, " ") << "\n";
 }
 
 }  // namespace

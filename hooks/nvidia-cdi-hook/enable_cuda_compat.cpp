@@ -52,8 +52,8 @@ std::optional<CudaCompatNote> note_of(const rootfs::InRoot& root, const std::str
 std::string uuid4() {
   static std::mt19937_64 rng{std::random_device{}()};
   uint64_t hi = rng(), lo = rng();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                     // version 4
-  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);     // RFC 4122 variant
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                  // version 4
+  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // RFC 4122 variant
   char buf[40];
   std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
                 (unsigned long long)((hi >> 16) & 0xFFFF), (unsigned long long)(hi & 0xFFFF),

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -37,8 +36,9 @@ std::string pread_exact(int fd, uint64_t offset, uint64_t size) {
     ssize_t n = ::pread(fd, out.data() + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw sys_error("failed to read ELF file");
-    if (n == 0) throw Error("ELF file is truncated (wanted " + std::to_string(size) + " bytes at offset " +
-                            std::to_string(offset) + ")");
+    if (n == 0)
+      throw Error("ELF file is truncated (wanted " + std::to_string(size) + " bytes at offset " +
+                  std::to_string(offset) + ")");
     done += static_cast<size_t>(n);
   }
   return out;
@@ -55,10 +55,10 @@ struct ElfLayout {
   SectionHeader header(const std::string& table, size_t index, size_t entsize) const {
     size_t b = index * entsize;
     if (is64)
-      return {d.get(table, b, 4), d.get(table, b + 4, 4), d.get(table, b + 24, 8), d.get(table, b + 32, 8),
-              d.get(table, b + 40, 4), d.get(table, b + 48, 8)};
-    return {d.get(table, b, 4), d.get(table, b + 4, 4), d.get(table, b + 16, 4), d.get(table, b + 20, 4),
-            d.get(table, b + 24, 4), d.get(table, b + 32, 4)};
+      return {d.get(table, b, 4),      d.get(table, b + 4, 4),  d.get(table, b + 24, 8),
+              d.get(table, b + 32, 8), d.get(table, b + 40, 4), d.get(table, b + 48, 8)};
+    return {d.get(table, b, 4),      d.get(table, b + 4, 4),  d.get(table, b + 16, 4),
+            d.get(table, b + 20, 4), d.get(table, b + 24, 4), d.get(table, b + 32, 4)};
   }
 };
 

@@ -3,22 +3,13 @@
 #include <algorithm>
 #include <regex>
 
+#include "common/split_join.h"
+
 namespace gpuhooks::cdihook {
 namespace {
 
 bool numeric(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::vector<std::string> dot_parts(const std::string& s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  for (;;) {
-    size_t j = s.find('.', i);
-    out.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) return out;
-    i = j + 1;
-  }
 }
 
 // semver §11: numeric identifiers compare as numbers and sort before alphanumeric ones; a shorter list of equal
@@ -27,7 +18,7 @@ std::strong_ordering compare_prerelease(const std::string& a, const std::string&
   if (a == b) return std::strong_ordering::equal;
   if (a.empty()) return std::strong_ordering::greater;  // a release is newer than any of its prereleases
   if (b.empty()) return std::strong_ordering::less;
-  auto pa = dot_parts(a), pb = dot_parts(b);
+  auto pa = split(a, '.'), pb = split(b, '.');
   for (size_t i = 0; i < std::min(pa.size(), pb.size()); ++i) {
     const bool na = numeric(pa[i]), nb = numeric(pb[i]);
     if (na && nb) {

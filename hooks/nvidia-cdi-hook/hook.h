@@ -3,7 +3,6 @@
 // app, and runs against the container found through the OCI state. Errors are thrown as gpuhooks::Error and printed
 // once by main.
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <iostream>
 #include <memory>

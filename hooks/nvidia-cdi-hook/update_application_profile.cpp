@@ -2,6 +2,8 @@
 // same file libnvidia-container writes: a mask of the minors of the container's /dev/nvidia<N> char devices in
 // /etc/nvidia/nvidia-application-profiles-rc.d/10-container.conf. All access goes through the in-root API; where
 // the reference's os.Root refuses an escaping symlink with an error, this re-roots it (same safety, no failure).
+#include "update_application_profile.h"
+
 #include <spdlog/spdlog.h>
 #include <sys/sysmacros.h>
 
@@ -11,7 +13,6 @@
 #include "common/error.h"
 #include "common/rootfs/in_root.h"
 #include "hook.h"
-#include "update_application_profile.h"
 
 namespace gpuhooks::cdihook {
 

@@ -8,7 +8,6 @@
 // nothing is bind-mounted or left in the rootfs (the reference leaves /run/nvidia-ctk-hook/<uuid>); a read-only
 // root and a /etc or /etc/ld.so.conf.d symlinked out of the root are refused with one clear line.
 #include <spdlog/spdlog.h>
-
 #include <sys/stat.h>
 
 #include "common/error.h"
@@ -51,8 +50,8 @@ class UpdateLdcache : public Hook {
     ldcache::refuse_read_only_root(host_view);
     auto binary = rootfs::SealedBinary::copy_of(ldconfig);
     const auto arch = ldcache::build_arch();
-    const std::vector<std::string> argv = {std::filesystem::path(ldconfig).filename().string(), "-f",
-                                           "/etc/ld.so.conf", "-C", "/etc/ld.so.cache"};
+    const std::vector<std::string> argv = {std::filesystem::path(ldconfig).filename().string(), "-f", "/etc/ld.so.conf",
+                                           "-C", "/etc/ld.so.cache"};
     spdlog::debug("Updating the ldcache of {} with {} ({} folders)", root.string(), ldconfig, folders_.size());
     rootfs::run_isolated_in_root(root, ldconfig, [&] {
       rootfs::InRoot inside("/");

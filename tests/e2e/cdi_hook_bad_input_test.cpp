@@ -35,16 +35,16 @@ void expect_one_error_line(const test::RunResult& r, const std::string& expected
 }
 
 std::string state_for(const fs::path& bundle) {
-  return nlohmann::json{{"ociVersion", "1.0.2-dev"}, {"id", "bad-input"}, {"status", "creating"}, {"pid", 1},
-                        {"bundle", bundle.string()}}
+  return nlohmann::json{
+      {"ociVersion", "1.0.2-dev"}, {"id", "bad-input"}, {"status", "creating"}, {"pid", 1}, {"bundle", bundle.string()}}
       .dump();
 }
 
 // ---- through runc -----------------------------------------------------------------------------------------------
 
-TEST(ReadOnlyRootfs, UpdateLdcacheFailsTheContainerWithOneClearLineAndWritesNothing) {
-  Bundle b;
-  b.hook(Stage::kCreateContainer, cdi_hook("update-ldcache", {"--folder", "/usr/lib/simgpu"}));
+// Runs the bundle with its rootfs bind-mounted read-only, and checks that the run printed nothing and left the
+// rootfs as it was.
+test::RunResult run_on_read_only_root(Bundle& b) {
   b.shell("echo started");
   b.write_config();
   const std::string before = describe_host_tree(b.rootfs());
@@ -55,30 +55,27 @@ TEST(ReadOnlyRootfs, UpdateLdcacheFailsTheContainerWithOneClearLineAndWritesNoth
   }
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.out, "");
+  EXPECT_EQ(describe_host_tree(b.rootfs()), before);
+  return r;
+}
+
+TEST(ReadOnlyRootfs, UpdateLdcacheFailsTheContainerWithOneClearLineAndWritesNothing) {
+  Bundle b;
+  b.hook(Stage::kCreateContainer, cdi_hook("update-ldcache", {"--folder", "/usr/lib/simgpu"}));
+  test::RunResult r = run_on_read_only_root(b);
   EXPECT_NE(r.err.find("update-ldcache: container root " + b.rootfs().string() +
                        " is read-only; cannot write its linker configuration (/etc/ld.so.conf.d)\\n\""),
             std::string::npos)
       << r.err;
-  EXPECT_EQ(describe_host_tree(b.rootfs()), before);
 }
 
 TEST(ReadOnlyRootfs, CreateSymlinksFailsTheContainerNamingTheLink) {
   Bundle b;
   b.hook(Stage::kCreateContainer, cdi_hook("create-symlinks", {"--link", "libcuda.so.1::/usr/lib/libcuda.so"}));
-  b.shell("echo started");
-  b.write_config();
-  const std::string before = describe_host_tree(b.rootfs());
-  test::RunResult r;
-  {
-    ReadOnlyBind read_only(b.rootfs());
-    r = run_runc(b);
-  }
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(r.out, "");
+  test::RunResult r = run_on_read_only_root(b);
   EXPECT_NE(r.err.find("create-symlinks: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("/usr/lib/libcuda.so"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
-  EXPECT_EQ(describe_host_tree(b.rootfs()), before);
 }
 
 // root.readonly is applied by runc after the createContainer hooks (runtimes.md §1a): the hooks still write, the

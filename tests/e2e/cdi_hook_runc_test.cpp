@@ -33,7 +33,8 @@ TEST(CreateSymlinks, LinksResolveInsideTheContainer) {
 
 TEST(CreateSymlinks, MissingParentDirectoriesAreCreatedInsideTheRoot) {
   Bundle b;
-  b.hook(Stage::kCreateContainer, cdi_hook("create-symlinks", {"--link", "/dev/dri/card1::/usr/share/gpu/by-path/pci-card"}));
+  b.hook(Stage::kCreateContainer,
+         cdi_hook("create-symlinks", {"--link", "/dev/dri/card1::/usr/share/gpu/by-path/pci-card"}));
   b.shell("readlink /usr/share/gpu/by-path/pci-card; stat -c '%F %a' /usr/share/gpu/by-path");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -45,11 +46,13 @@ TEST(CreateSymlinks, ASecondHookWithTheSameLinksInTheSameRunChangesNothing) {
   const std::string inode_file = (b.scratch("record") / "inode").string();
   auto links = cdi_hook("create-symlinks", {"--link", "libcuda.so.1::/usr/lib/x86_64-linux-gnu/libcuda.so"});
   b.hook(Stage::kCreateContainer, links);
-  b.hook(Stage::kCreateContainer,
-         shell_hook("stat -c %i " + b.host_path_of("/usr/lib/x86_64-linux-gnu/libcuda.so").string() + " > " + inode_file));
+  b.hook(
+      Stage::kCreateContainer,
+      shell_hook("stat -c %i " + b.host_path_of("/usr/lib/x86_64-linux-gnu/libcuda.so").string() + " > " + inode_file));
   b.hook(Stage::kCreateContainer, links);
-  b.shell("readlink /usr/lib/x86_64-linux-gnu/libcuda.so; stat -c %i /usr/lib/x86_64-linux-gnu/libcuda.so; "
-          "ls -A /usr/lib/x86_64-linux-gnu");
+  b.shell(
+      "readlink /usr/lib/x86_64-linux-gnu/libcuda.so; stat -c %i /usr/lib/x86_64-linux-gnu/libcuda.so; "
+      "ls -A /usr/lib/x86_64-linux-gnu");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Same inode: the second hook found the link in place and left it alone; no temporary names left behind.
@@ -90,7 +93,8 @@ TEST(CreateSymlinks, TheNvidiaCtkHookFormCreatesTheSameLinks) {
   Bundle b;
   const fs::path ctk = b.scratch("bin") / "nvidia-ctk";
   fs::create_symlink(test::built("nvidia-cdi-hook"), ctk);
-  b.hook(Stage::kCreateContainer, {ctk.string(), {"nvidia-ctk", "hook", "create-symlinks", "--link", "/a::/b/c"},
+  b.hook(Stage::kCreateContainer, {ctk.string(),
+                                   {"nvidia-ctk", "hook", "create-symlinks", "--link", "/a::/b/c"},
                                    std::vector<std::string>{"NVIDIA_CTK_DEBUG=false"}});
   b.shell("readlink /b/c");
   auto r = run_runc(b);
@@ -169,20 +173,22 @@ TEST(UpdateLdcache, LeavesNoScratchDirectoryInTheRootfs) {
 const char* const kDriverParams =
     "ResmanDebugLevel: 4294967295\nModifyDeviceFiles: 1\nDeviceFileUID: 0\nDeviceFileMode: 438\n";
 
-void fake_driver_procfs(Bundle& b) {
+// The container's /proc/driver/nvidia/params as the driver shows it (a tmpfs made by an earlier hook: the test host
+// has no driver), and the hook reading the host's params from a file holding `host_params`.
+void with_driver_params(Bundle& b, const std::string& host_params) {
+  const fs::path host_file = b.scratch("host") / "params";
+  test::write_file(host_file, host_params);
   const std::string dir = b.host_path_of("/proc/driver").string();
   b.hook(Stage::kCreateContainer,
-         shell_hook("mount -t tmpfs -o size=64k gpuhooks-e2e-driver " + dir + " && mkdir " + dir + "/nvidia && printf '" +
-                    std::string(kDriverParams) + "' > " + dir + "/nvidia/params"));
+         shell_hook("mount -t tmpfs -o size=64k gpuhooks-e2e-driver " + dir + " && mkdir " + dir +
+                    "/nvidia && printf '" + std::string(kDriverParams) + "' > " + dir + "/nvidia/params"));
+  b.hook(Stage::kCreateContainer,
+         cdi_hook("disable-device-node-modification", {"--host-params-path", host_file.string()}));
 }
 
 TEST(DisableDeviceNodeModification, TheContainerSeesModifyDeviceFilesZero) {
   Bundle b;
-  const fs::path host_params = b.scratch("host") / "params";
-  test::write_file(host_params, kDriverParams);
-  fake_driver_procfs(b);
-  b.hook(Stage::kCreateContainer,
-         cdi_hook("disable-device-node-modification", {"--host-params-path", host_params.string()}));
+  with_driver_params(b, kDriverParams);
   b.shell("cat /proc/driver/nvidia/params");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -191,12 +197,10 @@ TEST(DisableDeviceNodeModification, TheContainerSeesModifyDeviceFilesZero) {
 
 TEST(DisableDeviceNodeModification, TheReplacedParamsFileIsReadOnlyInTheContainer) {
   Bundle b;
-  const fs::path host_params = b.scratch("host") / "params";
-  test::write_file(host_params, kDriverParams);
-  fake_driver_procfs(b);
-  b.hook(Stage::kCreateContainer,
-         cdi_hook("disable-device-node-modification", {"--host-params-path", host_params.string()}));
-  b.shell("echo 'ModifyDeviceFiles: 1' > /proc/driver/nvidia/params || echo refused; grep Modify /proc/driver/nvidia/params");
+  with_driver_params(b, kDriverParams);
+  b.shell(
+      "echo 'ModifyDeviceFiles: 1' > /proc/driver/nvidia/params || echo refused; grep Modify "
+      "/proc/driver/nvidia/params");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "refused\nModifyDeviceFiles: 0\n");
@@ -204,11 +208,7 @@ TEST(DisableDeviceNodeModification, TheReplacedParamsFileIsReadOnlyInTheContaine
 
 TEST(DisableDeviceNodeModification, HostParamsAlreadyAtZeroLeaveTheContainerAlone) {
   Bundle b;
-  const fs::path host_params = b.scratch("host") / "params";
-  test::write_file(host_params, "ModifyDeviceFiles: 0\n");
-  fake_driver_procfs(b);
-  b.hook(Stage::kCreateContainer,
-         cdi_hook("disable-device-node-modification", {"--host-params-path", host_params.string()}));
+  with_driver_params(b, "ModifyDeviceFiles: 0\n");
   b.shell("grep Modify /proc/driver/nvidia/params");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -267,7 +267,8 @@ TEST(UnknownHooks, AnUnknownSubcommandIsOneWarningAndExitZero) {
                      {"NVIDIA_CTK_DEBUG=false"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("nvidia-cdi-hook warning: Unsupported CDI hook: some-future-hook\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nvidia-cdi-hook warning: Unsupported CDI hook: some-future-hook\n"), std::string::npos)
+      << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 

@@ -48,7 +48,8 @@ TEST(CVE_2025_23266_NVIDIAScape, AnImagesLdPreloadIsLoadedByNoHook) {
   b.bind_mount(make_simgpu_driver_dir(b.scratch("host")), "/usr/lib/simgpu", true);
   b.char_device("/dev/nvidia0", 195, 0);
   // Every subcommand, as a generated spec orders them (nvidia-hooks.md §1.10).
-  b.hook(Stage::kCreateContainer, cdi_hook("create-symlinks", {"--link", "libsimgpu.so.1::/usr/lib/x86_64-linux-gnu/libsimgpu.so"}));
+  b.hook(Stage::kCreateContainer,
+         cdi_hook("create-symlinks", {"--link", "libsimgpu.so.1::/usr/lib/x86_64-linux-gnu/libsimgpu.so"}));
   b.hook(Stage::kCreateContainer, cdi_hook("enable-cuda-compat", {"--host-driver-version=550.1"}));
   b.hook(Stage::kCreateContainer, cdi_hook("update-ldcache", {"--folder", "/usr/lib/simgpu"}));
   b.hook(Stage::kCreateContainer, cdi_hook("disable-device-node-modification"));
@@ -119,7 +120,9 @@ TEST(CVE_2024_0133_CreateSymlinks, ImageSymlinksToTheHostCreateNothingOnTheHost)
   b.hook(Stage::kCreateContainer,
          cdi_hook("create-symlinks", {"--link", "libfoo.so.1::/usr/lib/x86_64-linux-gnu/nvidia/libfoo.so", "--link",
                                       "libbar.so.1::/usr/lib/escape/libbar.so", "--link", "/x::/etc/host-file-link"}));
-  b.shell("for l in /usr/lib/x86_64-linux-gnu/nvidia/libfoo.so /usr/lib/escape/libbar.so /etc/host-file-link; do readlink $l; done");
+  b.shell(
+      "for l in /usr/lib/x86_64-linux-gnu/nvidia/libfoo.so /usr/lib/escape/libbar.so /etc/host-file-link; do readlink "
+      "$l; done");
   const std::string before = describe_host_tree(decoy);
   auto r = run_runc(b);
   EXPECT_EQ(describe_host_tree(decoy), before);
@@ -168,7 +171,8 @@ TEST(HostEscape, DisableDeviceNodeModificationMountsNothingOnTheHost) {
   const std::string dir = b.host_path_of("/proc/driver").string();
   b.hook(Stage::kCreateContainer, shell_hook("mount -t tmpfs gpuhooks-e2e-driver " + dir + " && mkdir " + dir +
                                              "/nvidia && echo 'ModifyDeviceFiles: 1' > " + dir + "/nvidia/params"));
-  b.hook(Stage::kCreateContainer, cdi_hook("disable-device-node-modification", {"--host-params-path", params.string()}));
+  b.hook(Stage::kCreateContainer,
+         cdi_hook("disable-device-node-modification", {"--host-params-path", params.string()}));
   b.shell("cat /proc/driver/nvidia/params");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -1,6 +1,5 @@
 // The harness itself, against the real runtimes: what every other end-to-end test relies on.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -44,7 +43,9 @@ TEST(RuncHarness, EachBundleGetsAFreshRootfs) {
 TEST(RuncHarness, AHookWithEnvGetsExactlyThatEnvironment) {
   Bundle b;
   b.env("LD_PRELOAD=/nonexistent.so");
-  b.hook(Stage::kCreateContainer, {"/bin/sh", {"sh", "-c", "env | grep -v '^PWD=' | sort > env.txt"}, std::vector<std::string>{"NVIDIA_CTK_DEBUG=false"}});
+  b.hook(Stage::kCreateContainer, {"/bin/sh",
+                                   {"sh", "-c", "env | grep -v '^PWD=' | sort > env.txt"},
+                                   std::vector<std::string>{"NVIDIA_CTK_DEBUG=false"}});
   b.shell("cat /env.txt");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -94,8 +95,9 @@ TEST(PodmanHarness, ACdiSpecInEtcCdiAddsItsDeviceNodeEnvAndHook) {
            {"args", {"nvidia-cdi-hook", "create-symlinks", "--link", "libsimgpu.so.1::/usr/lib/libsimgpu.so"}},
            {"env", {"NVIDIA_CTK_DEBUG=false"}}}}}}}};
   InstalledCdiSpec installed(spec.dump());
-  auto r = shared_podman().run({"--device", vendor + "/gpu=gpu0"},
-                               {"/bin/sh", "-c", "echo $SIMGPU_VISIBLE; stat -c '%F %t:%T' /dev/nvidia0; readlink /usr/lib/libsimgpu.so"});
+  auto r = shared_podman().run(
+      {"--device", vendor + "/gpu=gpu0"},
+      {"/bin/sh", "-c", "echo $SIMGPU_VISIBLE; stat -c '%F %t:%T' /dev/nvidia0; readlink /usr/lib/libsimgpu.so"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "gpu0\ncharacter special file c3:0\nlibsimgpu.so.1\n");
 }

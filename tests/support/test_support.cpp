@@ -72,16 +72,19 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input, co
     in_fd = -1;
   }
   while (out_open || err_open) {
-    struct pollfd fds[3] = {{out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0}, {in_fd, POLLOUT, 0}};
+    struct pollfd fds[3] = {
+        {out_open ? out[0] : -1, POLLIN, 0}, {err_open ? err[0] : -1, POLLIN, 0}, {in_fd, POLLOUT, 0}};
     if (poll(fds, 3, -1) < 0) continue;
     char buf[4096];
     if (fds[0].revents) {
       ssize_t n = read(out[0], buf, sizeof buf);
-      if (n <= 0) out_open = false; else r.out.append(buf, n);
+      if (n <= 0) out_open = false;
+      else r.out.append(buf, n);
     }
     if (fds[1].revents) {
       ssize_t n = read(err[0], buf, sizeof buf);
-      if (n <= 0) err_open = false; else r.err.append(buf, n);
+      if (n <= 0) err_open = false;
+      else r.err.append(buf, n);
     }
     if (in_fd >= 0 && fds[2].revents) {
       ssize_t n = write(in_fd, input.data() + written, input.size() - written);

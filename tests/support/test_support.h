@@ -34,7 +34,8 @@ struct RunResult {
 RunResult run(const std::vector<std::string>& argv, const std::string& input = "",
               const std::vector<std::string>& env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"});
 
-// argv run under coreutils' timeout: TERM after `seconds`, KILL 5 s later; a hung runtime fails its test, never the suite.
+// argv run under coreutils' timeout: TERM after `seconds`, KILL 5 s later; a hung runtime fails its test, never the
+// suite.
 std::vector<std::string> with_timeout(int seconds, std::vector<std::string> argv);
 
 // The message of the gpuhooks::Error that f() throws, or "(no error)".

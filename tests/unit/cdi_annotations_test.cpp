@@ -45,7 +45,9 @@ TEST(CdiAnnotations, ParseCollectsPrefixedKeysOnly) {
 }
 
 TEST(CdiAnnotations, ParseDoesNotTrimOrSkipEmptyItems) {
-  EXPECT_EQ(error_of([] { parse_annotations({{"cdi.k8s.io/x", "a.com/b=c, a.com/b=d"}}); }),
+  EXPECT_EQ(error_of([] {
+              parse_annotations({{"cdi.k8s.io/x", "a.com/b=c, a.com/b=d"}});
+            }),
             "invalid CDI device name \" a.com/b=d\"");
   EXPECT_EQ(error_of([] { parse_annotations({{"cdi.k8s.io/x", "a.com/b=c,"}}); }), "invalid CDI device name \"\"");
   EXPECT_EQ(error_of([] { parse_annotations({{"cdi.k8s.io/x", ""}}); }), "invalid CDI device name \"\"");

@@ -23,10 +23,11 @@ Strings cdi_names(const std::string& gpus) {
 class CdiDockerDecision : public ::testing::Test {
  protected:
   CdiDockerDecision() {
-    write_file(dir_ / "nvidia.yaml", "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n"
-                                     "- {name: '0', containerEdits: {env: [G=0]}}\n"
-                                     "- {name: '1', containerEdits: {env: [G=1]}}\n"
-                                     "- {name: all, containerEdits: {env: [G=all]}}\n");
+    write_file(dir_ / "nvidia.yaml",
+               "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n"
+               "- {name: '0', containerEdits: {env: [G=0]}}\n"
+               "- {name: '1', containerEdits: {env: [G=1]}}\n"
+               "- {name: all, containerEdits: {env: [G=all]}}\n");
   }
   GpuDecision decide(const std::string& gpus, const DockerGpuSetup& setup = {}) {
     Registry r({dir_.path().string()});
@@ -83,8 +84,9 @@ TEST(CdiDockerGpus, DriverAndOptions) {
 }
 
 TEST(CdiDockerGpus, ParseErrors) {
-  EXPECT_EQ(error_of([] { parse_gpus_option("two"); }),
-            "invalid argument \"two\" for \"--gpus\" flag: invalid count (two): value must be either \"all\" or an integer");
+  EXPECT_EQ(
+      error_of([] { parse_gpus_option("two"); }),
+      "invalid argument \"two\" for \"--gpus\" flag: invalid count (two): value must be either \"all\" or an integer");
   EXPECT_EQ(error_of([] { parse_gpus_option("2,count=3"); }),
             "invalid argument \"2,count=3\" for \"--gpus\" flag: gpu request key 'count' can be specified only once");
   EXPECT_EQ(error_of([] { parse_gpus_option("gpus=1"); }),
@@ -156,7 +158,8 @@ TEST_F(CdiDockerDecision, CdiDisabledFallsBackWithTheDriverError) {
   disabled.cdi_enabled = false;
   GpuDecision d = decide("all", disabled);
   EXPECT_EQ(d.path, GpuDecision::Path::kLegacyHook);
-  EXPECT_EQ(d.reason, "no CDI device driver registered: could not select device driver \"\" with capabilities: [[gpu]]");
+  EXPECT_EQ(d.reason,
+            "no CDI device driver registered: could not select device driver \"\" with capabilities: [[gpu]]");
 }
 
 TEST_F(CdiDockerDecision, ExplicitRuntimeHookDriverSkipsCdi) {

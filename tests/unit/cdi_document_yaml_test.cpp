@@ -37,8 +37,8 @@ std::string yaml_error(const std::string& text) {
 
 TEST(CdiDocumentYaml, EmptyNodesAndPlainNullSpellingsAreNull) {
   EXPECT_EQ(load_document("a:\nb: ~\nc: null\nd: Null\ne: NULL\nf: 'null'\n"),
-            mapping({plain("a"), null(), plain("b"), null(), plain("c"), null(), plain("d"), null(), plain("e"),
-                     null(), plain("f"), quoted("null")}));
+            mapping({plain("a"), null(), plain("b"), null(), plain("c"), null(), plain("d"), null(), plain("e"), null(),
+                     plain("f"), quoted("null")}));
 }
 
 TEST(CdiDocumentYaml, PlainScalarsAreMarkedForYaml11ResolutionAndQuotedOrBlockOnesAreNot) {
@@ -107,8 +107,7 @@ TEST(CdiDocumentYaml, SyntaxErrorsSayLibyamlsProblemWhereAndInWhatContext) {
 
 TEST(CdiDocumentYaml, QuestionMarksAndColonsInsideFlowPlainScalarsAreText) {
   // As the reference's yaml.v2 reads them: in flow context only ": " and "? " are indicators.
-  EXPECT_EQ(load_document("args: [a?b, c:d]\n"),
-            mapping({plain("args"), sequence({plain("a?b"), plain("c:d")})}));
+  EXPECT_EQ(load_document("args: [a?b, c:d]\n"), mapping({plain("args"), sequence({plain("a?b"), plain("c:d")})}));
 }
 
 TEST(CdiDocumentYaml, NextLineAndNonBreakingSpaceEscapesAreUtf8) {
@@ -138,7 +137,9 @@ TEST(CdiDocumentJson, DuplicateKeysAreKeptForTheDecoderToReject) {
 }
 
 TEST(CdiDocumentJson, EscapesDecodeToUtf8) {
-  EXPECT_EQ(load_document(R"({"s": "\"\\\/\b\f\n\r\t \u00e9 caf)" "\xc3\xa9" R"("})"),
+  EXPECT_EQ(load_document(R"({"s": "\"\\\/\b\f\n\r\t \u00e9 caf)"
+                          "\xc3\xa9"
+                          R"("})"),
             mapping({quoted("s"), quoted("\"\\/\b\f\n\r\t \u00e9 caf\u00e9")}));
 }
 

@@ -12,7 +12,9 @@ using namespace gpuhooks::cdi;
 
 namespace {
 
-std::string fixture(const std::string& name) { return (gpuhooks::test::source_dir() / "tests/fixtures/cdi" / name).string(); }
+std::string fixture(const std::string& name) {
+  return (gpuhooks::test::source_dir() / "tests/fixtures/cdi" / name).string();
+}
 
 }  // namespace
 

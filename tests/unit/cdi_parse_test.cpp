@@ -52,9 +52,10 @@ containerEdits:
 TEST(CdiParse, JsonAndYamlOfTheSameSpecGiveTheSameModel) {
   Spec j = parse(R"({"cdiVersion":"0.7.0","kind":"v.com/c","devices":[{"name":"0","containerEdits":
       {"deviceNodes":[{"path":"/dev/x","major":1,"fileMode":420,"uid":0}],"additionalGids":[5],"intelRdt":{}}}]})");
-  Spec y = parse(with_device("{deviceNodes: [{path: /dev/x, major: 1, fileMode: 0644, uid: 0}], additionalGids: [5], "
-                             "intelRdt: {}}",
-                             "\"0\""));
+  Spec y =
+      parse(with_device("{deviceNodes: [{path: /dev/x, major: 1, fileMode: 0644, uid: 0}], additionalGids: [5], "
+                        "intelRdt: {}}",
+                        "\"0\""));
   y.kind = "v.com/c";
   EXPECT_EQ(j, y);
 }
@@ -82,7 +83,8 @@ TEST(CdiParse, UnknownNestedKeyNamesItsField) {
 }
 
 TEST(CdiParse, DuplicateKeyInYamlIsAnError) {
-  EXPECT_EQ(parse_error("kind: a/b\nkind: a/c\n"), "failed to parse CDI Spec \"s.yaml\": key \"kind\" already set in map");
+  EXPECT_EQ(parse_error("kind: a/b\nkind: a/c\n"),
+            "failed to parse CDI Spec \"s.yaml\": key \"kind\" already set in map");
 }
 
 TEST(CdiParse, DuplicateKeyInJsonIsAnError) {
@@ -96,8 +98,9 @@ TEST(CdiParse, KeysThatFoldToTheSameFieldAreDuplicates) {
 }
 
 TEST(CdiParse, KeysMatchFieldsCaseInsensitively) {
-  Spec s = parse("CDIVersion: 0.7.0\nKind: v.com/c\nDevices:\n- Name: a\n  ContainerEdits:\n    additionalGIDs: [7]\n"
-                 "    DeviceNodes: [{PATH: /dev/a}]\n");
+  Spec s = parse(
+      "CDIVersion: 0.7.0\nKind: v.com/c\nDevices:\n- Name: a\n  ContainerEdits:\n    additionalGIDs: [7]\n"
+      "    DeviceNodes: [{PATH: /dev/a}]\n");
   EXPECT_EQ(s.cdi_version, "0.7.0");
   EXPECT_EQ(s.kind, "v.com/c");
   EXPECT_EQ(s.devices[0].edits.additional_gids, (std::vector<uint32_t>{7}));
@@ -120,10 +123,13 @@ TEST(CdiParse, JsonNumbersInStringFieldsAreCoercedToo) {
 }
 
 TEST(CdiParse, YamlOctalFileMode) {
-  EXPECT_EQ(parse(with_device("{deviceNodes: [{path: /dev/a, fileMode: 0644}]}")).devices[0].edits.device_nodes[0].file_mode,
-            420u);
+  EXPECT_EQ(
+      parse(with_device("{deviceNodes: [{path: /dev/a, fileMode: 0644}]}")).devices[0].edits.device_nodes[0].file_mode,
+      420u);
   EXPECT_EQ(parse(R"({"devices":[{"containerEdits":{"deviceNodes":[{"path":"/a","fileMode":384}]}}]})")
-                .devices[0].edits.device_nodes[0].file_mode,
+                .devices[0]
+                .edits.device_nodes[0]
+                .file_mode,
             384u);
 }
 
@@ -192,9 +198,7 @@ TEST(CdiParse, TopLevelMustBeAMapping) {
   EXPECT_EQ(parse_error("- a\n- b\n"), "failed to parse CDI Spec \"s.yaml\": expected a mapping, got a sequence");
 }
 
-TEST(CdiParse, NullContainerEditsAreEmpty) {
-  EXPECT_TRUE(parse(with_device("null")).devices[0].edits.empty());
-}
+TEST(CdiParse, NullContainerEditsAreEmpty) { EXPECT_TRUE(parse(with_device("null")).devices[0].edits.empty()); }
 
 TEST(CdiParse, EmptySchemataIsKeptApartFromAbsent) {
   auto a = parse(with_device("{intelRdt: {schemata: []}}")).devices[0].edits.intel_rdt;
@@ -217,8 +221,9 @@ TEST(CdiParse, AnnotationValuesAreCoercedAndMustBeScalars) {
 }
 
 TEST(CdiParse, AnchorsAndAliasesAreExpanded) {
-  Spec s = parse("cdiVersion: 0.3.0\nkind: v.com/c\ndevices:\n- name: a\n  containerEdits: &e {env: [A=1]}\n"
-                 "- name: b\n  containerEdits: *e\n");
+  Spec s = parse(
+      "cdiVersion: 0.3.0\nkind: v.com/c\ndevices:\n- name: a\n  containerEdits: &e {env: [A=1]}\n"
+      "- name: b\n  containerEdits: *e\n");
   EXPECT_EQ(s.devices[1].edits, s.devices[0].edits);
 }
 
@@ -249,7 +254,8 @@ TEST(CdiParse, ReadSpecFileParsesWithThePathInErrors) {
     read_spec_file((dir / "a.json").string());
     FAIL();
   } catch (const gpuhooks::Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("failed to parse CDI Spec \"" + (dir / "a.json").string() + "\": yaml: ", 0), 0u)
+    EXPECT_EQ(std::string(e.what()).rfind("failed to parse CDI Spec \"" + (dir / "a.json").string() + "\": yaml: ", 0),
+              0u)
         << e.what();
   }
 }

@@ -11,7 +11,8 @@ using gpuhooks::test::write_file;
 
 namespace {
 
-std::string spec_yaml(const std::string& kind, const std::vector<std::string>& devices, const std::string& env = "A=1") {
+std::string spec_yaml(const std::string& kind, const std::vector<std::string>& devices,
+                      const std::string& env = "A=1") {
   std::string s = "cdiVersion: 0.6.0\nkind: " + kind + "\ndevices:\n";
   for (const auto& d : devices) s += "- name: " + d + "\n  containerEdits: {env: [" + env + "]}\n";
   return s;
@@ -36,7 +37,8 @@ TEST(CdiRegistry, ListsDevicesSortedByQualifiedName) {
 
 TEST(CdiRegistry, OnlyJsonAndYamlFilesAreRead) {
   TempDir d;
-  for (auto n : {"a.yml", "b.JSON", "c.json.bak", "d.txt"}) write_file(d / n, spec_yaml("v.com/c", {n[0] == 'a' ? "a" : "b"}));
+  for (auto n : {"a.yml", "b.JSON", "c.json.bak", "d.txt"})
+    write_file(d / n, spec_yaml("v.com/c", {n[0] == 'a' ? "a" : "b"}));
   write_file(d / "e.yaml", spec_yaml("v.com/c", {"e"}));
   Registry r({d.path().string()});
   EXPECT_EQ(r.device_names(), (Names{"v.com/c=e"}));
@@ -68,8 +70,9 @@ TEST(CdiRegistry, ABadFileRecordsItsErrorAndHidesNothing) {
   Registry r({d.path().string()});
   EXPECT_EQ(r.device_names(), (Names{"v.com/c=good"}));
   std::string a = (d / "a.yaml").string();
-  EXPECT_EQ(r.errors(), (std::vector<RegistryError>{
-                            {a, "invalid CDI Spec \"" + a + "\": devices[0].containerEdits: invalid device, empty device edits"}}));
+  EXPECT_EQ(r.errors(),
+            (std::vector<RegistryError>{
+                {a, "invalid CDI Spec \"" + a + "\": devices[0].containerEdits: invalid device, empty device edits"}}));
 }
 
 TEST(CdiRegistry, ParseErrorsAreRecordedPerFile) {
@@ -129,8 +132,8 @@ TEST(CdiRegistry, ADirThatIsAFileIsAnErrorAndLaterDirsAreStillRead) {
   std::string f = (d / "file").string();
   Registry r({f, (d / "dir").string()});
   EXPECT_EQ(r.device_names(), (Names{"v.com/c=x"}));
-  EXPECT_EQ(r.errors(), (std::vector<RegistryError>{
-                            {f, "failed to read CDI spec directory \"" + f + "\": Not a directory"}}));
+  EXPECT_EQ(r.errors(),
+            (std::vector<RegistryError>{{f, "failed to read CDI spec directory \"" + f + "\": Not a directory"}}));
 }
 
 TEST(CdiRegistry, DirsAreCleaned) {

@@ -55,13 +55,15 @@ TEST(CdiValidate, VersionMustCoverTheContent) {
 
 TEST(CdiValidate, KindWithoutSlashHasNoVendor) {
   // ParseQualifier gives ("", kind): the vendor is empty and the whole kind is checked as the class.
-  EXPECT_EQ(problems("cdiVersion: 0.3.0\nkind: vendor1.comdevice\ndevices: [{name: d, containerEdits: {env: [A=B]}}]\n"),
-            Lines{"invalid CDI Spec \"s.yaml\": kind: invalid vendor. empty name"});
+  EXPECT_EQ(
+      problems("cdiVersion: 0.3.0\nkind: vendor1.comdevice\ndevices: [{name: d, containerEdits: {env: [A=B]}}]\n"),
+      Lines{"invalid CDI Spec \"s.yaml\": kind: invalid vendor. empty name"});
 }
 
 TEST(CdiValidate, KindClassKeepsAnEqualsSign) {
-  EXPECT_EQ(problems("cdiVersion: 0.3.0\nkind: vendor.com/device=\ndevices: [{name: d, containerEdits: {env: [A=B]}}]\n"),
-            Lines{"invalid CDI Spec \"s.yaml\": kind: invalid class. \"device=\", should end with a letter or digit"});
+  EXPECT_EQ(
+      problems("cdiVersion: 0.3.0\nkind: vendor.com/device=\ndevices: [{name: d, containerEdits: {env: [A=B]}}]\n"),
+      Lines{"invalid CDI Spec \"s.yaml\": kind: invalid class. \"device=\", should end with a letter or digit"});
 }
 
 TEST(CdiValidate, ADotInTheClassNeedsVersion060) {
@@ -108,8 +110,9 @@ TEST(CdiValidate, EnvNeedsAKeyBeforeEquals) {
 }
 
 TEST(CdiValidate, DeviceNodeNeedsAPath) {
-  EXPECT_EQ(device_problems("{deviceNodes: [{type: c}]}"),
-            Lines{"invalid CDI Spec \"s.yaml\": devices[0].containerEdits.deviceNodes[0]: invalid (empty) device path"});
+  EXPECT_EQ(
+      device_problems("{deviceNodes: [{type: c}]}"),
+      Lines{"invalid CDI Spec \"s.yaml\": devices[0].containerEdits.deviceNodes[0]: invalid (empty) device path"});
 }
 
 TEST(CdiValidate, DeviceNodeType) {
@@ -132,11 +135,12 @@ TEST(CdiValidate, HookName) {
 }
 
 TEST(CdiValidate, HookPathAndEnv) {
-  EXPECT_EQ(device_problems("{hooks: [{hookName: poststop, path: '', env: [X]}]}"),
-            (Lines{"invalid CDI Spec \"s.yaml\": devices[0].containerEdits.hooks[0]: invalid hook \"poststop\" with "
-                   "empty path",
-                   "invalid CDI Spec \"s.yaml\": devices[0].containerEdits.hooks[0]: invalid hook \"poststop\": invalid "
-                   "environment variable \"X\""}));
+  EXPECT_EQ(
+      device_problems("{hooks: [{hookName: poststop, path: '', env: [X]}]}"),
+      (Lines{"invalid CDI Spec \"s.yaml\": devices[0].containerEdits.hooks[0]: invalid hook \"poststop\" with "
+             "empty path",
+             "invalid CDI Spec \"s.yaml\": devices[0].containerEdits.hooks[0]: invalid hook \"poststop\": invalid "
+             "environment variable \"X\""}));
 }
 
 TEST(CdiValidate, MountPaths) {
@@ -206,7 +210,6 @@ TEST(CdiValidate, ValidateSpecThrowsTheFirstProblem) {
   }
 }
 
-
 TEST(CdiValidate, AnnotationKeysAreNotCheckedWhenLoading) {
   EXPECT_EQ(problems("cdiVersion: 0.6.0\nkind: v.com/c\nannotations: {'!!': v, '': x}\n"
                      "devices: [{name: d, containerEdits: {env: [A=B]}}]\n"),
@@ -214,17 +217,18 @@ TEST(CdiValidate, AnnotationKeysAreNotCheckedWhenLoading) {
 }
 
 TEST(CdiValidate, AnnotationKeyRulesForTheValidateCommand) {
-  Spec s = parse_spec("annotations: {Vendor.com/Ok: x, '!!': v, UPPER.Com/a: b, -x.com/a: c, a/b/c: d}\n"
-                      "devices: [{name: d, annotations: {good-key_1.x: v, '': e}}]\n",
-                      "s.yaml");
+  Spec s = parse_spec(
+      "annotations: {Vendor.com/Ok: x, '!!': v, UPPER.Com/a: b, -x.com/a: c, a/b/c: d}\n"
+      "devices: [{name: d, annotations: {good-key_1.x: v, '': e}}]\n",
+      "s.yaml");
   std::vector<std::string> lines;
   for (const auto& p : annotation_problems(s)) lines.push_back(p.field + ": " + p.message);
-  EXPECT_EQ(lines, (Lines{
-                       "annotations.!!: invalid annotation key \"!!\": name must be 1-63 characters of [A-Za-z0-9-_.], "
-                       "starting and ending alphanumeric",
-                       "annotations.-x.com/a: invalid annotation key \"-x.com/a\": prefix must be a DNS subdomain of at "
-                       "most 253 characters",
-                       "annotations.a/b/c: invalid annotation key \"a/b/c\": at most one '/' allowed",
-                       "devices[0].annotations.: invalid annotation key \"\": name must be 1-63 characters of "
-                       "[A-Za-z0-9-_.], starting and ending alphanumeric"}));
+  EXPECT_EQ(lines,
+            (Lines{"annotations.!!: invalid annotation key \"!!\": name must be 1-63 characters of [A-Za-z0-9-_.], "
+                   "starting and ending alphanumeric",
+                   "annotations.-x.com/a: invalid annotation key \"-x.com/a\": prefix must be a DNS subdomain of at "
+                   "most 253 characters",
+                   "annotations.a/b/c: invalid annotation key \"a/b/c\": at most one '/' allowed",
+                   "devices[0].annotations.: invalid annotation key \"\": name must be 1-63 characters of "
+                   "[A-Za-z0-9-_.], starting and ending alphanumeric"}));
 }

@@ -9,14 +9,16 @@ using namespace gpuhooks::cdi;
 namespace {
 
 std::string min_version(const std::string& device_edits, const std::string& extra = "", const std::string& name = "d") {
-  return minimum_required_version(parse_spec("kind: v.com/c\n" + extra + "devices:\n- name: " + name +
-                                                 "\n  containerEdits: " + device_edits + "\n",
-                                             "s.yaml"));
+  return minimum_required_version(
+      parse_spec("kind: v.com/c\n" + extra + "devices:\n- name: " + name + "\n  containerEdits: " + device_edits + "\n",
+                 "s.yaml"));
 }
 
 }  // namespace
 
-TEST(CdiVersion, PlainSpecNeeds030) { EXPECT_EQ(min_version("{env: [A=B], mounts: [{hostPath: /a, containerPath: /b}]}"), "0.3.0"); }
+TEST(CdiVersion, PlainSpecNeeds030) {
+  EXPECT_EQ(min_version("{env: [A=B], mounts: [{hostPath: /a, containerPath: /b}]}"), "0.3.0");
+}
 
 TEST(CdiVersion, MountTypeNeeds040) {
   EXPECT_EQ(min_version("{mounts: [{hostPath: /a, containerPath: /b, type: bind}]}"), "0.4.0");
@@ -28,9 +30,7 @@ TEST(CdiVersion, HostPathNeeds050EvenWhenEqualToPath) {
 
 TEST(CdiVersion, DeviceNameStartingWithADigitNeeds050) { EXPECT_EQ(min_version("{env: [A=B]}", "", "0"), "0.5.0"); }
 
-TEST(CdiVersion, AnnotationsNeed060) {
-  EXPECT_EQ(min_version("{env: [A=B]}", "annotations: {a: b}\n"), "0.6.0");
-}
+TEST(CdiVersion, AnnotationsNeed060) { EXPECT_EQ(min_version("{env: [A=B]}", "annotations: {a: b}\n"), "0.6.0"); }
 
 TEST(CdiVersion, IntelRdtEvenEmptyNeeds070) { EXPECT_EQ(min_version("{intelRdt: {}}"), "0.7.0"); }
 

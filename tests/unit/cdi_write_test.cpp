@@ -20,8 +20,11 @@ Spec full_spec() {
   d.edits.env = {"NVIDIA_VISIBLE_DEVICES=void", "EMPTY="};
   d.edits.device_nodes.push_back({"/dev/nvidia0", "/host/dev/nvidia0", "c", 195, 0, 0666, "rw", 0, 44});
   d.edits.net_devices.push_back({"eth0", "net0"});
-  d.edits.hooks.push_back({"createContainer", "/usr/bin/nvidia-cdi-hook", {"nvidia-cdi-hook", "create-symlinks",
-                                                                          "--link", "a::b"}, {"X=\"q\"\t"}, 0});
+  d.edits.hooks.push_back({"createContainer",
+                           "/usr/bin/nvidia-cdi-hook",
+                           {"nvidia-cdi-hook", "create-symlinks", "--link", "a::b"},
+                           {"X=\"q\"\t"},
+                           0});
   d.edits.mounts.push_back({"/usr/lib/libcuda.so.1", "/usr/lib/libcuda.so.1", {"ro", "nosuid", "bind"}, "bind"});
   d.edits.intel_rdt = IntelRdt{"clos", "L3:0=f", "MB:0=100", std::vector<std::string>{}, true};
   d.edits.additional_gids = {0, 44};
@@ -45,6 +48,12 @@ TEST(CdiWrite, YamlReadsBackToTheSameModel) {
 TEST(CdiWrite, JsonReadsBackToTheSameModel) {
   Spec s = full_spec();
   EXPECT_EQ(parse_spec(serialize(s, Format::kJson), "w.json"), s);
+}
+
+TEST(CdiWrite, ControlCharactersAndUtf8InStringsReadBackAsWritten) {
+  Spec s = full_spec();
+  s.devices[0].edits.env = {std::string("A=\a\b\f\v\x01\x1b\x7f\n\r\t\"\\ caf\xc3\xa9 \xe2\x82\xac")};
+  EXPECT_EQ(parse_spec(serialize(s, Format::kYaml), "s.yaml"), s);
 }
 
 TEST(CdiWrite, YamlLayout) {
@@ -99,9 +108,10 @@ TEST(CdiWrite, JsonLayout) {
   d.name = "a";
   d.edits.env = {"A=1"};
   s.devices.push_back(d);
-  EXPECT_EQ(serialize(s, Format::kJson),
-            "{\n  \"cdiVersion\": \"0.3.0\",\n  \"kind\": \"v.com/c\",\n  \"devices\": [\n    {\n      \"name\": \"a\",\n"
-            "      \"containerEdits\": {\n        \"env\": [\n          \"A=1\"\n        ]\n      }\n    }\n  ]\n}\n");
+  EXPECT_EQ(
+      serialize(s, Format::kJson),
+      "{\n  \"cdiVersion\": \"0.3.0\",\n  \"kind\": \"v.com/c\",\n  \"devices\": [\n    {\n      \"name\": \"a\",\n"
+      "      \"containerEdits\": {\n        \"env\": [\n          \"A=1\"\n        ]\n      }\n    }\n  ]\n}\n");
 }
 
 TEST(CdiWrite, EmptyDeviceListAndEmptyEditsAreWritten) {

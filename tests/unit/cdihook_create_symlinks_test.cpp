@@ -16,7 +16,9 @@ struct Bundle {
     write_file(dir / "config.json", R"({"root":{"path":"rootfs"}})");
   }
   fs::path root() const { return dir / "rootfs"; }
-  std::string state() const { return R"({"id":"x","status":"creating","pid":1,"bundle":")" + dir.path().string() + R"("})"; }
+  std::string state() const {
+    return R"({"id":"x","status":"creating","pid":1,"bundle":")" + dir.path().string() + R"("})";
+  }
   RunResult links(const std::vector<std::string>& specs) const {
     std::vector<std::string> argv{built("nvidia-cdi-hook").string(), "create-symlinks"};
     for (const auto& s : specs) {

@@ -1,9 +1,8 @@
 // enable-cuda-compat (nvidia-hooks.md §1.5): the ELF note reader, the version rules and the in-root drop-in.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <elf.h>
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <regex>
 
@@ -113,7 +112,8 @@ TEST(ElfNoteRules, InvalidJsonIsNoNote) {
 TEST(ElfNoteRules, SectionThatIsNotANoteIsNoNote) {
   TempDir d;
   ElfBuilder b;
-  test::write_file(d / "lib", b.build(".note.cuda.fwd_compatibility", b.note("NVIDIA Corporation", kJson), SHT_PROGBITS));
+  test::write_file(d / "lib",
+                   b.build(".note.cuda.fwd_compatibility", b.note("NVIDIA Corporation", kJson), SHT_PROGBITS));
   EXPECT_FALSE(note_of_file(d / "lib").has_value());
 }
 
@@ -225,8 +225,9 @@ TEST(CompatDir, NoteInTheLibraryTakesPartInTheDecision) {
 TEST(CompatDropIn, DropInIsA00CompatFileNamingTheDirectory) {
   TempDir root;
   auto path = write_compat_drop_in(rootfs::InRoot(root.path()), "/etc/alternatives/cuda/compat");
-  EXPECT_TRUE(std::regex_match(path, std::regex("/etc/ld\\.so\\.conf\\.d/00-compat-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
-                                                "[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.conf")))
+  EXPECT_TRUE(
+      std::regex_match(path, std::regex("/etc/ld\\.so\\.conf\\.d/00-compat-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
+                                        "[89ab][0-9a-f]{3}-[0-9a-f]{12}\\.conf")))
       << path;
   EXPECT_EQ(test::read_file(root / path.substr(1)), "/etc/alternatives/cuda/compat\n");
 }
@@ -239,10 +240,12 @@ TEST(CompatHook, WithoutVersionsTheStateIsNeverRead) {
 TEST(CompatHook, SelectedDirectoryEndsUpInADropIn) {
   TempDir root;
   test::write_file(root / "usr/local/cuda/compat/libcuda.so.575.57.08", "x");
-  auto r = test::run({test::built("nvidia-cdi-hook").string(), "enable-cuda-compat", "--host-driver-version=535.104.05"},
-                     R"({"ociVersion":"1.0","id":"t","bundle":"/x","root":")" + root.path().string() + R"("})");
+  auto r =
+      test::run({test::built("nvidia-cdi-hook").string(), "enable-cuda-compat", "--host-driver-version=535.104.05"},
+                R"({"ociVersion":"1.0","id":"t","bundle":"/x","root":")" + root.path().string() + R"("})");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string content;
-  for (const auto& e : std::filesystem::directory_iterator(root / "etc/ld.so.conf.d")) content += test::read_file(e.path());
+  for (const auto& e : std::filesystem::directory_iterator(root / "etc/ld.so.conf.d"))
+    content += test::read_file(e.path());
   EXPECT_EQ(content, "/usr/local/cuda/compat\n");
 }

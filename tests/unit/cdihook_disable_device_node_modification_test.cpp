@@ -26,8 +26,8 @@ std::string state_for(const std::filesystem::path& root) {
 test::RunResult run_hook_then(const std::filesystem::path& root, const std::filesystem::path& host_params,
                               const std::string& after) {
   const std::string script = test::built("nvidia-cdi-hook").string() +
-                             " disable-device-node-modification --host-params-path " + host_params.string() +
-                             " && " + after;
+                             " disable-device-node-modification --host-params-path " + host_params.string() + " && " +
+                             after;
   return test::run({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script},
                    state_for(root));
 }
@@ -51,7 +51,8 @@ TEST(DeviceNodeParams, AlreadyZeroNeedsNoChange) {
 }
 
 TEST(DeviceNodeParams, OnlyExactLinesCount) {
-  EXPECT_FALSE(params_without_device_modification(" ModifyDeviceFiles: 1\nModifyDeviceFiles: 1 \nModifyDeviceFiles: 2\n"));
+  EXPECT_FALSE(
+      params_without_device_modification(" ModifyDeviceFiles: 1\nModifyDeviceFiles: 1 \nModifyDeviceFiles: 2\n"));
   EXPECT_FALSE(params_without_device_modification(""));
 }
 
@@ -85,8 +86,8 @@ TEST(DisableDeviceNodeModification, NothingIsLeftInTheRootfsAndNothingLeaksOut) 
 }
 
 TEST(DisableDeviceNodeModification, MissingHostParamsIsANoOpWithoutReadingTheState) {
-  auto r = test::run({test::built("nvidia-cdi-hook").string(), "disable-device-node-modification",
-                      "--host-params-path", "/nonexistent/params"});
+  auto r = test::run({test::built("nvidia-cdi-hook").string(), "disable-device-node-modification", "--host-params-path",
+                      "/nonexistent/params"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 

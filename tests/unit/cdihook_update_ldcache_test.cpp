@@ -49,7 +49,8 @@ int main(int argc, char **argv) {
   if (c && fscanf(c, "%d", &code) != 1) code = 0;
   return code;
 })");
-    auto r = test::run({"/usr/bin/cc", "-static", "-O1", "-o", (dir / "recorder").string(), (dir / "recorder.c").string()});
+    auto r =
+        test::run({"/usr/bin/cc", "-static", "-O1", "-o", (dir / "recorder").string(), (dir / "recorder.c").string()});
     if (r.exit_code != 0) throw std::runtime_error("cannot build the recorder: " + r.err);
     return dir / "recorder";
   }();
@@ -111,8 +112,8 @@ TEST(UpdateLdcache, DotRealNextToTheLdconfigPathIsPreferred) {
 TEST(UpdateLdcache, ConfigurationIsWrittenAndNothingElseIsLeftInTheRootfs) {
   TempDir root;
   std::filesystem::create_directories(root / "proc");
-  auto r = update_ldcache(root.path(), {"--ldconfig-path", recorder().string(), "--folder", "/opt/a,/opt/b",
-                                        "--folder=/usr/lib"});
+  auto r = update_ldcache(root.path(),
+                          {"--ldconfig-path", recorder().string(), "--folder", "/opt/a,/opt/b", "--folder=/usr/lib"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto nvcr = only_file_matching(root / "etc/ld.so.conf.d", "00-nvcr-[0-9]+\\.conf");
   auto zz = only_file_matching(root / "etc/ld.so.conf.d", "zz-nvcr-[0-9]+\\.conf");

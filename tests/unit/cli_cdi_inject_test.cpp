@@ -1,6 +1,7 @@
 // `gpuhooks cdi inject`: rewrites config.json in place, atomically; any error leaves it byte for byte as it was.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
@@ -14,9 +15,10 @@ namespace {
 class CliCdiInject : public ::testing::Test {
  protected:
   CliCdiInject() {
-    write_file(specs_ / "v.yaml", "cdiVersion: 0.3.0\nkind: v.com/c\ncontainerEdits: {env: [G=1]}\ndevices:\n"
-                                  "- {name: a, containerEdits: {env: [A=1], mounts: [{hostPath: /h, containerPath: /c}]}}\n"
-                                  "- {name: bad, containerEdits: {deviceNodes: [{path: /dev/nonexistent-x}]}}\n");
+    write_file(specs_ / "v.yaml",
+               "cdiVersion: 0.3.0\nkind: v.com/c\ncontainerEdits: {env: [G=1]}\ndevices:\n"
+               "- {name: a, containerEdits: {env: [A=1], mounts: [{hostPath: /h, containerPath: /c}]}}\n"
+               "- {name: bad, containerEdits: {deviceNodes: [{path: /dev/nonexistent-x}]}}\n");
     write_file(bundle_ / "config.json", kConfig);
   }
   RunResult inject(std::vector<std::string> args) {

@@ -9,15 +9,18 @@ using ::testing::HasSubstr;
 
 namespace {
 
-const char* kGood = "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- {name: '1', containerEdits: {env: [A=1]}}\n"
-                    "- {name: '0', containerEdits: {env: [A=0]}}\n";
+const char* kGood =
+    "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- {name: '1', containerEdits: {env: [A=1]}}\n"
+    "- {name: '0', containerEdits: {env: [A=0]}}\n";
 
 }  // namespace
 
 TEST(CliCdiList, PrintsSortedQualifiedNames) {
   TempDir d;
   write_file(d / "nvidia.yaml", kGood);
-  write_file(d / "amd.json", R"({"cdiVersion":"0.3.0","kind":"amd.com/gpu","devices":[{"name":"x","containerEdits":{"env":["B=1"]}}]})");
+  write_file(
+      d / "amd.json",
+      R"({"cdiVersion":"0.3.0","kind":"amd.com/gpu","devices":[{"name":"x","containerEdits":{"env":["B=1"]}}]})");
   RunResult r = run({built("gpuhooks").string(), "cdi", "list", "--spec-dir", d.path().string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "amd.com/gpu=x\nnvidia.com/gpu=0\nnvidia.com/gpu=1\n");
@@ -37,10 +40,12 @@ TEST(CliCdiList, SpecErrorsAreWarningsOnStderr) {
 
 TEST(CliCdiList, LaterSpecDirWins) {
   TempDir a, b;
-  write_file(a / "x.yaml", "cdiVersion: 0.3.0\nkind: v.com/c\ndevices: [{name: only-a, containerEdits: {env: [A=1]}}]\n");
-  write_file(b / "x.yaml", "cdiVersion: 0.3.0\nkind: v.com/c\ndevices: [{name: only-b, containerEdits: {env: [A=1]}}]\n");
-  RunResult r = run({built("gpuhooks").string(), "cdi", "list", "--spec-dir", a.path().string(), "--spec-dir",
-                     b.path().string()});
+  write_file(a / "x.yaml",
+             "cdiVersion: 0.3.0\nkind: v.com/c\ndevices: [{name: only-a, containerEdits: {env: [A=1]}}]\n");
+  write_file(b / "x.yaml",
+             "cdiVersion: 0.3.0\nkind: v.com/c\ndevices: [{name: only-b, containerEdits: {env: [A=1]}}]\n");
+  RunResult r = run(
+      {built("gpuhooks").string(), "cdi", "list", "--spec-dir", a.path().string(), "--spec-dir", b.path().string()});
   EXPECT_EQ(r.out, "v.com/c=only-a\nv.com/c=only-b\n");
 }
 
@@ -49,8 +54,10 @@ TEST(CliCdiList, JsonFormat) {
   write_file(d / "nvidia.yaml", kGood);
   RunResult r = run({built("gpuhooks").string(), "cdi", "list", "--spec-dir", d.path().string(), "--format", "json"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out, "{\n  \"devices\": [\n    \"nvidia.com/gpu=0\",\n    \"nvidia.com/gpu=1\"\n  ],\n  \"errors\": [],\n"
-                   "  \"specDirs\": [\n    \"" + d.path().string() + "\"\n  ]\n}\n");
+  EXPECT_EQ(r.out,
+            "{\n  \"devices\": [\n    \"nvidia.com/gpu=0\",\n    \"nvidia.com/gpu=1\"\n  ],\n  \"errors\": [],\n"
+            "  \"specDirs\": [\n    \"" +
+                d.path().string() + "\"\n  ]\n}\n");
 }
 
 TEST(CliCdiList, UnknownFormatIsAUsageError) {

@@ -23,11 +23,15 @@ TEST(CliCdiValidate, ListsEveryErrorOfEveryFile) {
   std::string a = (d / "a.yaml").string(), b = (d / "b.json").string(), c = (d / "c.yaml").string();
   RunResult r = run({built("gpuhooks").string(), "cdi", "validate", a, b, c});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out, "invalid CDI Spec \"" + a + "\": cdiVersion: the spec version must be at least v0.5.0\n"
-                   "invalid CDI Spec \"" + a + "\": devices[0].containerEdits.env[0]: invalid container edits: invalid "
-                   "environment variable \"X\"\n"
-                   "failed to parse CDI Spec \"" + b + "\": unknown field \"xyzzy\"\n" +
-                   c + ": valid (cdiVersion 0.3.0, minimum 0.3.0, 1 device)\n");
+  EXPECT_EQ(r.out, "invalid CDI Spec \"" + a +
+                       "\": cdiVersion: the spec version must be at least v0.5.0\n"
+                       "invalid CDI Spec \"" +
+                       a +
+                       "\": devices[0].containerEdits.env[0]: invalid container edits: invalid "
+                       "environment variable \"X\"\n"
+                       "failed to parse CDI Spec \"" +
+                       b + "\": unknown field \"xyzzy\"\n" + c +
+                       ": valid (cdiVersion 0.3.0, minimum 0.3.0, 1 device)\n");
 }
 
 TEST(CliCdiValidate, AMissingFileIsAnError) {
@@ -43,11 +47,13 @@ TEST(CliCdiValidate, NeedsAtLeastOneFile) {
 
 TEST(CliCdiValidate, AnnotationKeysAreChecked) {
   TempDir d;
-  write_file(d / "a.yaml", "cdiVersion: 0.6.0\nkind: v.com/c\nannotations: {'a b': x}\n"
-                           "devices: [{name: d, containerEdits: {env: [A=1]}}]\n");
+  write_file(d / "a.yaml",
+             "cdiVersion: 0.6.0\nkind: v.com/c\nannotations: {'a b': x}\n"
+             "devices: [{name: d, containerEdits: {env: [A=1]}}]\n");
   std::string f = (d / "a.yaml").string();
   RunResult r = run({built("gpuhooks").string(), "cdi", "validate", f});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out, "invalid CDI Spec \"" + f + "\": annotations.a b: invalid annotation key \"a b\": name must be 1-63 "
-                   "characters of [A-Za-z0-9-_.], starting and ending alphanumeric\n");
+  EXPECT_EQ(r.out, "invalid CDI Spec \"" + f +
+                       "\": annotations.a b: invalid annotation key \"a b\": name must be 1-63 "
+                       "characters of [A-Za-z0-9-_.], starting and ending alphanumeric\n");
 }

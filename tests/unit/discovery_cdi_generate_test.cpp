@@ -13,9 +13,9 @@ namespace gpuhooks {
 namespace {
 
 namespace fs = std::filesystem;
+using gpuhooks::test::kLib64;
 using nlohmann::json;
 using ::testing::ElementsAre;
-using gpuhooks::test::kLib64;
 const std::string kUuid0 = "GPU-c0c5192c-a02a-5644-bcac-2082e5de7b3a";
 const std::vector<std::string> kEnv = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
 
@@ -120,9 +120,9 @@ TEST(CdiGenerate, CreatesSonameAndDevLinksForTheLibraries) {
 
 TEST(CdiGenerate, DisableHookRemovesThatHookOnly) {
   json spec = spec_of(test::simulated_host(), {"--disable-hook", "enable-cuda-compat"});
-  EXPECT_THAT(hook_names(spec["containerEdits"]), ElementsAre("create-symlinks", "update-ldcache",
-                                                              "disable-device-node-modification",
-                                                              "update-application-profile"));
+  EXPECT_THAT(hook_names(spec["containerEdits"]),
+              ElementsAre("create-symlinks", "update-ldcache", "disable-device-node-modification",
+                          "update-application-profile"));
 }
 
 TEST(CdiGenerate, DisableHookAllLeavesNoHooksKey) {
@@ -204,9 +204,10 @@ TEST(CdiGenerate, DrmNodesComeWithTheirByPathLinkHook) {
   std::vector<std::string> paths;
   for (const auto& n : gpu1["deviceNodes"]) paths.push_back(n["path"]);
   EXPECT_THAT(paths, ElementsAre("/dev/nvidia1", "/dev/dri/card2", "/dev/dri/renderD129"));
-  EXPECT_EQ(gpu1["hooks"][0]["args"],
-            json::parse(R"(["nvidia-cdi-hook","create-symlinks","--link","../card2::/dev/dri/by-path/pci-0000:00:07.0-card",)"
-                        R"("--link","../renderD129::/dev/dri/by-path/pci-0000:00:07.0-render"])"));
+  EXPECT_EQ(
+      gpu1["hooks"][0]["args"],
+      json::parse(R"(["nvidia-cdi-hook","create-symlinks","--link","../card2::/dev/dri/by-path/pci-0000:00:07.0-card",)"
+                  R"("--link","../renderD129::/dev/dri/by-path/pci-0000:00:07.0-render"])"));
 }
 
 TEST(CdiGenerate, VendorAndClassMakeTheKind) {

@@ -70,9 +70,10 @@ TEST(DeviceNodes, AGpuWithDrmAddsItsCardAndRenderNodesByBusId) {
 
 TEST(DeviceNodes, ReadsTheDrmByPathLinkTargetsFromTheHost) {
   auto links = find_drm_by_path_links(test::simulated_host("--gpus 2 --mig --drm"), gpu_at(0));
-  EXPECT_THAT(links, ::testing::ElementsAre(
-                         std::pair<std::string, std::string>{"../card1", "/dev/dri/by-path/pci-0000:00:06.0-card"},
-                         std::pair<std::string, std::string>{"../renderD128", "/dev/dri/by-path/pci-0000:00:06.0-render"}));
+  EXPECT_THAT(links,
+              ::testing::ElementsAre(
+                  std::pair<std::string, std::string>{"../card1", "/dev/dri/by-path/pci-0000:00:06.0-card"},
+                  std::pair<std::string, std::string>{"../renderD128", "/dev/dri/by-path/pci-0000:00:06.0-render"}));
   EXPECT_TRUE(find_drm_by_path_links(test::simulated_host(), gpu_at(0)).empty());
 }
 
@@ -82,8 +83,8 @@ TEST(DeviceNodes, AMissingGpuNodeIsAnErrorNamingIt) {
     find_gpu_nodes(root, gpu_at(3));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "GPU 3 (GPU-x): device node " + (root / "dev/nvidia3").string() + " is missing or not a character device");
+    EXPECT_EQ(std::string(e.what()), "GPU 3 (GPU-x): device node " + (root / "dev/nvidia3").string() +
+                                         " is missing or not a character device");
   }
 }
 
@@ -96,7 +97,8 @@ TEST(DeviceNodes, AMigDeviceHasItsParentAndItsTwoAccessCapabilityNodes) {
   auto nodes = find_mig_nodes(test::simulated_host("--gpus 2 --mig --drm"), gpu_at(0), mig);
   std::vector<std::string> paths;
   for (const auto& n : nodes) paths.push_back(n.path);
-  EXPECT_THAT(paths, ::testing::ElementsAre("/dev/nvidia0", "/dev/nvidia-caps/nvidia-cap12", "/dev/nvidia-caps/nvidia-cap13"));
+  EXPECT_THAT(paths,
+              ::testing::ElementsAre("/dev/nvidia0", "/dev/nvidia-caps/nvidia-cap12", "/dev/nvidia-caps/nvidia-cap13"));
   EXPECT_EQ(nodes[1].major, 241u);
   EXPECT_EQ(nodes[1].mode, 0444u);
 }

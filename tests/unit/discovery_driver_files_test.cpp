@@ -32,8 +32,7 @@ std::vector<std::string> names(const DriverFiles& files, Kind kind) {
 
 TEST(DriverFiles, UtilityBringsNvmlAndCfgOnly) {
   auto files = find(test::simulated_host(), {Capability::kUtility});
-  EXPECT_THAT(names(files, Kind::kLibrary),
-              ElementsAre("libnvidia-ml.so." + kVersion, "libnvidia-cfg.so." + kVersion));
+  EXPECT_THAT(names(files, Kind::kLibrary), ElementsAre("libnvidia-ml.so." + kVersion, "libnvidia-cfg.so." + kVersion));
 }
 
 TEST(DriverFiles, ComputeBringsTheCudaLibrariesOfTheHost) {
@@ -84,7 +83,8 @@ TEST(DriverFiles, KeepsOnlyFilesOfTheDriversVersion) {
 TEST(DriverFiles, ReadsEachLibrarysSoname) {
   auto files = find(test::simulated_host(), {Capability::kCompute, Capability::kGraphics});
   std::map<std::string, std::string> soname;
-  for (const auto* lib : files.of_kind(Kind::kLibrary)) soname[lib->path.substr(lib->path.rfind('/') + 1)] = lib->soname;
+  for (const auto* lib : files.of_kind(Kind::kLibrary))
+    soname[lib->path.substr(lib->path.rfind('/') + 1)] = lib->soname;
   EXPECT_EQ(soname["libcuda.so." + kVersion], "libcuda.so.1");
   EXPECT_EQ(soname["libnvidia-nvvm.so." + kVersion], "libnvidia-nvvm.so.4");
   EXPECT_EQ(soname["libnvidia-tls.so." + kVersion], "libnvidia-tls.so." + kVersion);
@@ -103,10 +103,10 @@ TEST(DriverFiles, FindsBinariesInTheDriversOwnTreeBesideItsLibraries) {
   EXPECT_EQ(files.install_prefix, "/usr/local/nvidia");
   std::vector<std::string> bins;
   for (const auto* f : files.of_kind(Kind::kBinary)) bins.push_back(f->path);
-  EXPECT_THAT(bins, ElementsAre("/usr/local/nvidia/bin/nvidia-smi", "/usr/local/nvidia/bin/nvidia-debugdump",
-                                "/usr/local/nvidia/bin/nvidia-persistenced",
-                                "/usr/local/nvidia/bin/nvidia-cuda-mps-control",
-                                "/usr/local/nvidia/bin/nvidia-cuda-mps-server"));
+  EXPECT_THAT(bins,
+              ElementsAre("/usr/local/nvidia/bin/nvidia-smi", "/usr/local/nvidia/bin/nvidia-debugdump",
+                          "/usr/local/nvidia/bin/nvidia-persistenced", "/usr/local/nvidia/bin/nvidia-cuda-mps-control",
+                          "/usr/local/nvidia/bin/nvidia-cuda-mps-server"));
 }
 
 TEST(DriverFiles, PrefersABinaryOnTheCallersPathInsideTheRoot) {
@@ -134,13 +134,14 @@ TEST(DriverFiles, MountsConfigFilesAtTheirFixedContainerPaths) {
   auto files = find(root, {Capability::kGraphics});
   std::map<std::string, std::string> configs;
   for (const auto* f : files.of_kind(Kind::kConfig)) configs[f->path] = f->host_path;
-  EXPECT_EQ(configs, (std::map<std::string, std::string>{
-                         {"/usr/share/glvnd/egl_vendor.d/10_nvidia.json",
-                          root.string() + "/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json"},
-                         {"/etc/vulkan/icd.d/nvidia_icd.json",
-                          root.string() + "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json"},
-                         {"/etc/vulkan/implicit_layer.d/nvidia_layers.json",
-                          root.string() + "/usr/local/nvidia/share/vulkan/implicit_layer.d/nvidia_layers.json"}}));
+  EXPECT_EQ(
+      configs,
+      (std::map<std::string, std::string>{
+          {"/usr/share/glvnd/egl_vendor.d/10_nvidia.json",
+           root.string() + "/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json"},
+          {"/etc/vulkan/icd.d/nvidia_icd.json", root.string() + "/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json"},
+          {"/etc/vulkan/implicit_layer.d/nvidia_layers.json",
+           root.string() + "/usr/local/nvidia/share/vulkan/implicit_layer.d/nvidia_layers.json"}}));
 }
 
 TEST(DriverFiles, UtilityMountsPersistencedSocketsOnlyWhenTheyAreSockets) {
@@ -164,10 +165,11 @@ TEST(LibraryLinks, AVersionedSonameGetsOnlyItsDevLink) {
   auto files = find(root, {Capability::kGraphics});
   rootfs::InRoot in_root(root);
   auto libs = files.of_kind(Kind::kLibrary);
-  auto tls = std::find_if(libs.begin(), libs.end(), [](auto* l) { return l->path.find("libnvidia-tls") != std::string::npos; });
+  auto tls = std::find_if(libs.begin(), libs.end(),
+                          [](auto* l) { return l->path.find("libnvidia-tls") != std::string::npos; });
   ASSERT_NE(tls, libs.end());
-  EXPECT_THAT(library_links(**tls, in_root),
-              ElementsAre(std::pair<std::string, std::string>{"libnvidia-tls.so." + kVersion, kLib64 + "/libnvidia-tls.so"}));
+  EXPECT_THAT(library_links(**tls, in_root), ElementsAre(std::pair<std::string, std::string>{
+                                                 "libnvidia-tls.so." + kVersion, kLib64 + "/libnvidia-tls.so"}));
 }
 
 TEST(LibraryLinks, GlxGetsTheIndirectLinkEvenWithoutOneOnTheHost) {
@@ -175,12 +177,14 @@ TEST(LibraryLinks, GlxGetsTheIndirectLinkEvenWithoutOneOnTheHost) {
   auto files = find(root, {Capability::kGraphics});
   rootfs::InRoot in_root(root);
   auto libs = files.of_kind(Kind::kLibrary);
-  auto glx = std::find_if(libs.begin(), libs.end(), [](auto* l) { return l->path.find("libGLX_nvidia") != std::string::npos; });
+  auto glx = std::find_if(libs.begin(), libs.end(),
+                          [](auto* l) { return l->path.find("libGLX_nvidia") != std::string::npos; });
   ASSERT_NE(glx, libs.end());
-  EXPECT_THAT(library_links(**glx, in_root),
-              ElementsAre(std::pair<std::string, std::string>{"libGLX_nvidia.so." + kVersion, kLib64 + "/libGLX_indirect.so.0"},
-                          std::pair<std::string, std::string>{"libGLX_nvidia.so." + kVersion, kLib64 + "/libGLX_nvidia.so.0"},
-                          std::pair<std::string, std::string>{"libGLX_nvidia.so.0", kLib64 + "/libGLX_nvidia.so"}));
+  EXPECT_THAT(
+      library_links(**glx, in_root),
+      ElementsAre(std::pair<std::string, std::string>{"libGLX_nvidia.so." + kVersion, kLib64 + "/libGLX_indirect.so.0"},
+                  std::pair<std::string, std::string>{"libGLX_nvidia.so." + kVersion, kLib64 + "/libGLX_nvidia.so.0"},
+                  std::pair<std::string, std::string>{"libGLX_nvidia.so.0", kLib64 + "/libGLX_nvidia.so"}));
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST(DeviceUuid, AcceptsGpuAndMigUuids) {
 }
 
 TEST(DeviceUuid, RejectsMalformedUuids) {
-  EXPECT_FALSE(is_device_uuid("GPU-c0c5192c-a02a-5644-bcac-2082e5de7b3"));   // short last group
+  EXPECT_FALSE(is_device_uuid("GPU-c0c5192c-a02a-5644-bcac-2082e5de7b3"));  // short last group
   EXPECT_FALSE(is_device_uuid("GPU-c0c5192c-a02a-5644-bcac-2082e5de7b3ag"));
   EXPECT_FALSE(is_device_uuid("GPU-c0c5192ca02a-5644-bcac-2082e5de7b3a0"));  // missing dash
   EXPECT_FALSE(is_device_uuid("XYZ-c0c5192c-a02a-5644-bcac-2082e5de7b3a"));

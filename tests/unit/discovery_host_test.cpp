@@ -129,8 +129,8 @@ TEST(HostDiscovery, NoNvmlAndNoProcGpusIsAnError) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "cannot list GPUs: NVML: libnvidia-ml.so.1 not found in driver root " +
-                                         dir.path().string() + "; /proc fallback: " +
-                                         (dir / "proc/driver/nvidia/gpus").string() +
+                                         dir.path().string() +
+                                         "; /proc fallback: " + (dir / "proc/driver/nvidia/gpus").string() +
                                          ": cannot list GPUs: No such file or directory");
   }
 }
@@ -149,8 +149,10 @@ TEST(HostDiscovery, AnEmptyRootIsReportedAsHavingNoDriver) {
 TEST(HostDiscovery, CollectsLibraryLinksForEveryMountedLibrary) {
   auto host = discover(test::simulated_host());
   const std::string d = "/usr/local/nvidia/lib64";
-  EXPECT_THAT(host.library_links, ::testing::Contains(std::pair<std::string, std::string>{"libnvidia-ml.so.1", d + "/libnvidia-ml.so"}));
-  EXPECT_THAT(host.library_links, ::testing::Contains(std::pair<std::string, std::string>{"libcuda.so.1", d + "/libcuda.so"}));
+  EXPECT_THAT(host.library_links,
+              ::testing::Contains(std::pair<std::string, std::string>{"libnvidia-ml.so.1", d + "/libnvidia-ml.so"}));
+  EXPECT_THAT(host.library_links,
+              ::testing::Contains(std::pair<std::string, std::string>{"libcuda.so.1", d + "/libcuda.so"}));
   EXPECT_THAT(host.missing, ::testing::Contains("/dev/nvidia-modeset"));
 }
 

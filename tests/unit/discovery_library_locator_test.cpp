@@ -34,8 +34,7 @@ TEST(LibraryLocator, FindsTheNvmlSonameThroughTheCacheAndResolvesItToTheVersione
 TEST(LibraryLocator, ReportsEachFileOnceThoughTheCacheListsItUnderTwoDirectories) {
   // The cache has libcuda.so.1 and libcuda.so in lib64 and under /lib (absolute links into lib64, gpu-host §6).
   LibraryLocator locator(test::simulated_host());
-  EXPECT_THAT(paths(locator.find_by_prefix({"libcuda.so"})),
-              ::testing::ElementsAre(kLib64 + "/libcuda.so.580.159.04"));
+  EXPECT_THAT(paths(locator.find_by_prefix({"libcuda.so"})), ::testing::ElementsAre(kLib64 + "/libcuda.so.580.159.04"));
 }
 
 TEST(LibraryLocator, KeepsAbsoluteSymlinksInsideTheDriverRoot) {

@@ -1,13 +1,13 @@
 // scripts/simulate-gpu-host: the layout the other tests rely on, and its nvidia-smi behaving like the real one
 // (gpu-host-h100.md §2-§5).
+#include "discovery_simulated_host.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <filesystem>
-
-#include "discovery_simulated_host.h"
 
 namespace gpuhooks {
 namespace {
@@ -69,7 +69,8 @@ TEST(SimulatedHost, NvidiaSmiCannotReachTheDriverWithoutNvidiactl) {
   fs::remove(dir / "host/dev/nvidiactl");
   auto r = nvidia_smi(dir / "host", {"-L"}, true);
   EXPECT_EQ(r.exit_code, 9);
-  EXPECT_THAT(r.out, ::testing::StartsWith("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."));
+  EXPECT_THAT(r.out,
+              ::testing::StartsWith("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."));
 }
 
 TEST(SimulatedHost, MakesRealCharacterNodesWithTheHostsNumbersAndModes) {
@@ -78,10 +79,10 @@ TEST(SimulatedHost, MakesRealCharacterNodesWithTheHostsNumbersAndModes) {
     const char* path;
     unsigned major, minor, mode;
   };
-  for (const Node& n : {Node{"dev/nvidia0", 195, 0, 0666}, Node{"dev/nvidiactl", 195, 255, 0666},
-                        Node{"dev/nvidia-uvm", 238, 0, 0666}, Node{"dev/nvidia-uvm-tools", 238, 1, 0666},
-                        Node{"dev/nvidia-caps/nvidia-cap1", 241, 1, 0400},
-                        Node{"dev/nvidia-caps/nvidia-cap2", 241, 2, 0444}}) {
+  for (const Node& n :
+       {Node{"dev/nvidia0", 195, 0, 0666}, Node{"dev/nvidiactl", 195, 255, 0666}, Node{"dev/nvidia-uvm", 238, 0, 0666},
+        Node{"dev/nvidia-uvm-tools", 238, 1, 0666}, Node{"dev/nvidia-caps/nvidia-cap1", 241, 1, 0400},
+        Node{"dev/nvidia-caps/nvidia-cap2", 241, 2, 0444}}) {
     struct stat st {};
     ASSERT_EQ(::stat((root / n.path).c_str(), &st), 0) << n.path;
     EXPECT_TRUE(S_ISCHR(st.st_mode)) << n.path;

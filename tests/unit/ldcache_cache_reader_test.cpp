@@ -33,8 +33,8 @@ void compile_library(const fs::path& out, const std::string& soname, bool i386 =
     fs::path stub = out.parent_path() / "stub" / "libc.so.6";
     fs::create_directories(stub.parent_path());
     run_ok({"/usr/bin/gcc", "-m32", "-shared", "-nostdlib", "-Wl,-soname,libc.so.6", "-o", stub, src});
-    argv = {"/usr/bin/gcc", "-m32",  "-shared", "-nostdlib", "-fPIC", "-Wl,-soname," + soname, "-o", out, src,
-            "-Wl,--no-as-needed", stub.string()};
+    argv = {"/usr/bin/gcc", "-m32", "-shared", "-nostdlib",          "-fPIC",      "-Wl,-soname," + soname,
+            "-o",           out,    src,       "-Wl,--no-as-needed", stub.string()};
   }
   run_ok(argv);
   fs::remove(src);
@@ -83,9 +83,10 @@ TEST_F(RealCache, ListsEverySonameLdconfigIndexedWithItsPath) {
   auto entries = read_cache(cache_);
   std::vector<std::pair<std::string, std::string>> got;
   for (const auto& e : entries) got.emplace_back(e.key, e.path);
-  EXPECT_THAT(got, ::testing::UnorderedElementsAre(std::pair<std::string, std::string>{"libfoo.so.1", "/opt/lib/libfoo.so.1"},
-                                                   std::pair<std::string, std::string>{"libfoo.so.1", "/opt/lib32/libfoo.so.1"},
-                                                   std::pair<std::string, std::string>{"libbar.so.7.0", "/opt/lib/libbar.so.7.0"}));
+  EXPECT_THAT(got, ::testing::UnorderedElementsAre(
+                       std::pair<std::string, std::string>{"libfoo.so.1", "/opt/lib/libfoo.so.1"},
+                       std::pair<std::string, std::string>{"libfoo.so.1", "/opt/lib32/libfoo.so.1"},
+                       std::pair<std::string, std::string>{"libbar.so.7.0", "/opt/lib/libbar.so.7.0"}));
 }
 
 TEST_F(RealCache, MarksSixtyFourBitLibrariesAsLibc6X8664) {
@@ -100,7 +101,8 @@ TEST_F(RealCache, MarksSixtyFourBitLibrariesAsLibc6X8664) {
 
 TEST_F(RealCache, MarksI386LibrariesWithoutArchBitsForCompat32) {
   auto entries = read_cache(cache_);
-  auto it = std::find_if(entries.begin(), entries.end(), [](const auto& e) { return e.path == "/opt/lib32/libfoo.so.1"; });
+  auto it =
+      std::find_if(entries.begin(), entries.end(), [](const auto& e) { return e.path == "/opt/lib32/libfoo.so.1"; });
   ASSERT_NE(it, entries.end());
   EXPECT_EQ(it->flags, kFlagElfLibc6);
   EXPECT_EQ(it->arch(), Arch::kI386);
@@ -124,8 +126,9 @@ TEST_F(RealCache, ReadsTheNewFormatBehindAnOldHeaderWithEntriesAndPadding) {
 
 TEST_F(RealCache, RejectsATruncatedEntryTableNamingTheCounts) {
   std::string bytes = test::read_file(cache_).substr(0, 48 + 24 + 10);
-  EXPECT_EQ(expect_error(bytes),
-            "ld.so.cache /x/ld.so.cache: truncated: header announces 3 entries (120 bytes) but the section has 82 bytes");
+  EXPECT_EQ(
+      expect_error(bytes),
+      "ld.so.cache /x/ld.so.cache: truncated: header announces 3 entries (120 bytes) but the section has 82 bytes");
 }
 
 TEST_F(RealCache, RejectsAStringOffsetOutsideTheFile) {
@@ -172,8 +175,9 @@ TEST(CacheReader, RejectsAnUnsupportedVersion) {
 TEST(CacheReader, RejectsAnOldOnlyCache) {
   std::string bytes(16, '\0');
   bytes.replace(0, 11, "ld.so-1.7.0");
-  EXPECT_EQ(expect_error(bytes), "ld.so.cache /x/ld.so.cache: old-format cache without a \"glibc-ld.so.cache1.1\" "
-                                 "section is not supported");
+  EXPECT_EQ(expect_error(bytes),
+            "ld.so.cache /x/ld.so.cache: old-format cache without a \"glibc-ld.so.cache1.1\" "
+            "section is not supported");
 }
 
 TEST(CacheReader, ReadsAnEmptyCacheAsNoEntries) {
@@ -189,7 +193,8 @@ TEST(CacheReader, NamesAMissingFile) {
     read_cache(dir / "nope");
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "ld.so.cache " + (dir / "nope").string() + ": cannot open: No such file or directory");
+    EXPECT_EQ(std::string(e.what()),
+              "ld.so.cache " + (dir / "nope").string() + ": cannot open: No such file or directory");
   }
 }
 

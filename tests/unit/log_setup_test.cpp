@@ -1,6 +1,6 @@
 // Logging setup (common/log/log.h): what reaches stderr, when, and in what order.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include "common/log/log.h"

@@ -20,7 +20,8 @@ TEST(OciState, RuncCreateContainerFormHasNoRootAndPidOne) {
 }
 
 TEST(OciState, CrunFormCarriesRelativeRootAndPidZero) {
-  auto s = oci::parse_state(R"({"ociVersion":"1.0","id":"c4","pid":0,"root":"rootfs","bundle":"/b","status":"created"})");
+  auto s =
+      oci::parse_state(R"({"ociVersion":"1.0","id":"c4","pid":0,"root":"rootfs","bundle":"/b","status":"created"})");
   EXPECT_EQ(s.pid, 0);
   EXPECT_EQ(oci::container_root(s), "/b/rootfs");
 }

@@ -35,7 +35,7 @@ INSTANTIATE_TEST_SUITE_P(Resolution, InRootTest, ::testing::Values(false, true),
 
 TEST_P(InRootTest, AbsoluteSymlinkIsReRootedAtTheContainerRoot) {
   fs::create_directories(root() / "lib");
-  fs::create_symlink(host(), root() / "lib" / "escape");  // absolute host path
+  fs::create_symlink(host(), root() / "lib" / "escape");    // absolute host path
   fs::create_directories(root() / host().relative_path());  // the same path inside the root
   InRoot r(root());
   r.symlink("libfoo.so.1", "/lib/escape/libfoo.so");

@@ -16,9 +16,7 @@ using gpuhooks::test::TempDir;
 
 namespace {
 
-void report(const std::string& name, const std::string& value) {
-  std::ofstream(name) << value;
-}
+void report(const std::string& name, const std::string& value) { std::ofstream(name) << value; }
 
 std::string proc_pids() {
   std::string pids;
@@ -41,11 +39,14 @@ class IsolatedRoot : public ::testing::TestWithParam<bool> {
 
 TEST_P(IsolatedRoot, BodyRunsWithTheRootAsSlashAndCwd) {
   TempDir root;
-  rootfs::run_isolated_in_root(root.path(), "body", [] {
-    report("/marker", "written inside");
-    char cwd[256];
-    report("/cwd", ::getcwd(cwd, sizeof cwd) ? cwd : "?");
-  }, options());
+  rootfs::run_isolated_in_root(
+      root.path(), "body",
+      [] {
+        report("/marker", "written inside");
+        char cwd[256];
+        report("/cwd", ::getcwd(cwd, sizeof cwd) ? cwd : "?");
+      },
+      options());
   EXPECT_EQ(test::read_file(root / "marker"), "written inside");
   EXPECT_EQ(test::read_file(root / "cwd"), "/");
 }
@@ -54,26 +55,30 @@ TEST_P(IsolatedRoot, HostPathsAreNotReachableFromTheBody) {
   TempDir root, host;
   test::write_file(host / "secret", "host");
   const std::string host_file = (host / "secret").string();
-  rootfs::run_isolated_in_root(root.path(), "body", [&] {
-    report("/reachable", ::access(host_file.c_str(), F_OK) == 0 ? "yes" : "no");
-  }, options());
+  rootfs::run_isolated_in_root(
+      root.path(), "body", [&] { report("/reachable", ::access(host_file.c_str(), F_OK) == 0 ? "yes" : "no"); },
+      options());
   EXPECT_EQ(test::read_file(root / "reachable"), "no");
 }
 
 TEST_P(IsolatedRoot, BodyIsPidOneAndSeesOnlyItsOwnPidNamespaceInAFreshProc) {
   TempDir root;
   std::filesystem::create_directories(root / "proc");
-  rootfs::run_isolated_in_root(root.path(), "body", [] {
-    report("/pid", std::to_string(::getpid()));
-    report("/pids", proc_pids());
-  }, options());
+  rootfs::run_isolated_in_root(
+      root.path(), "body",
+      [] {
+        report("/pid", std::to_string(::getpid()));
+        report("/pids", proc_pids());
+      },
+      options());
   EXPECT_EQ(test::read_file(root / "pid"), "1");
   EXPECT_EQ(test::read_file(root / "pids"), "1 ");
 }
 
 TEST_P(IsolatedRoot, NoProcIsCreatedInARootWithoutOne) {
   TempDir root;
-  rootfs::run_isolated_in_root(root.path(), "body", [] {}, options());
+  rootfs::run_isolated_in_root(
+      root.path(), "body", [] {}, options());
   EXPECT_FALSE(std::filesystem::exists(root / "proc"));
   EXPECT_TRUE(std::filesystem::is_empty(root.path()));
 }
@@ -81,7 +86,8 @@ TEST_P(IsolatedRoot, NoProcIsCreatedInARootWithoutOne) {
 TEST_P(IsolatedRoot, NoMountLeaksIntoTheCallersNamespace) {
   TempDir root;
   std::filesystem::create_directories(root / "proc");
-  rootfs::run_isolated_in_root(root.path(), "body", [] {}, options());
+  rootfs::run_isolated_in_root(
+      root.path(), "body", [] {}, options());
   EXPECT_EQ(mountinfo().find(root.path().string()), std::string::npos);
   EXPECT_TRUE(std::filesystem::is_empty(root / "proc"));
 }
@@ -91,9 +97,9 @@ TEST_P(IsolatedRoot, ProcSymlinkInTheImageIsResolvedInsideTheRoot) {
   std::filesystem::create_directories(root / "realproc");
   std::filesystem::create_directory_symlink("/realproc", root / "proc");
   std::filesystem::create_directory_symlink(host.path(), root / "hostproc");
-  rootfs::run_isolated_in_root(root.path(), "body", [] {
-    report("/procself", ::access("/realproc/self", F_OK) == 0 ? "mounted" : "missing");
-  }, options());
+  rootfs::run_isolated_in_root(
+      root.path(), "body", [] { report("/procself", ::access("/realproc/self", F_OK) == 0 ? "mounted" : "missing"); },
+      options());
   EXPECT_EQ(test::read_file(root / "procself"), "mounted");
   EXPECT_TRUE(std::filesystem::is_empty(host.path()));
 }
@@ -101,7 +107,8 @@ TEST_P(IsolatedRoot, ProcSymlinkInTheImageIsResolvedInsideTheRoot) {
 TEST_P(IsolatedRoot, ErrorThrownInTheBodyComesBackAsOneLineError) {
   TempDir root;
   try {
-    rootfs::run_isolated_in_root(root.path(), "body", [] { throw Error("cannot write /etc/ld.so.conf"); }, options());
+    rootfs::run_isolated_in_root(
+        root.path(), "body", [] { throw Error("cannot write /etc/ld.so.conf"); }, options());
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "cannot write /etc/ld.so.conf");
@@ -114,7 +121,8 @@ TEST_P(IsolatedRoot, AnErrorLargerThanThePipeIsCutNotAHang) {
   TempDir root;
   const std::string huge(200000, 'x');
   try {
-    rootfs::run_isolated_in_root(root.path(), "body", [&] { throw Error(huge); }, options());
+    rootfs::run_isolated_in_root(
+        root.path(), "body", [&] { throw Error(huge); }, options());
     FAIL() << "expected an error";
   } catch (const Error& e) {
     const std::string message = e.what();
@@ -128,10 +136,13 @@ TEST_P(IsolatedRoot, NonZeroExitOfTheExecutedProgramIsAnError) {
   TempDir root;
   auto busybox = rootfs::SealedBinary::copy_of("/bin/busybox");
   try {
-    rootfs::run_isolated_in_root(root.path(), "busybox", [&] {
-      busybox.exec({"sh", "-c", "exit 7"}, {});
-      throw Error("exec failed");
-    }, options());
+    rootfs::run_isolated_in_root(
+        root.path(), "busybox",
+        [&] {
+          busybox.exec({"sh", "-c", "exit 7"}, {});
+          throw Error("exec failed");
+        },
+        options());
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "busybox exited with status 7");
@@ -141,9 +152,12 @@ TEST_P(IsolatedRoot, NonZeroExitOfTheExecutedProgramIsAnError) {
 TEST_P(IsolatedRoot, ExecutedProgramRunsInsideTheRoot) {
   TempDir root;
   auto busybox = rootfs::SealedBinary::copy_of("/bin/busybox");
-  rootfs::run_isolated_in_root(root.path(), "busybox", [&] {
-    busybox.exec({"sh", "-c", "echo $$ > /shell-pid"}, {});
-  }, options());
+  rootfs::run_isolated_in_root(
+      root.path(), "busybox",
+      [&] {
+        busybox.exec({"sh", "-c", "echo $$ > /shell-pid"}, {});
+      },
+      options());
   EXPECT_EQ(test::read_file(root / "shell-pid"), "1\n");
 }
 

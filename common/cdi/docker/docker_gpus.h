@@ -36,9 +36,9 @@ std::string cdi_name_for_gpu(std::string_view id, std::string_view kind = kDefau
 
 // What dockerd knows at start-up: which NVIDIA binaries were in its PATH, and whether the CDI driver is on.
 struct DockerGpuSetup {
-  bool cdi_enabled = true;              // features.cdi not false, spec dirs given
-  bool has_cdi_hook = true;             // nvidia-cdi-hook found -> driver "nvidia.cdi"
-  bool has_runtime_hook = true;         // nvidia-container-runtime-hook found -> driver "nvidia.runtime-hook"
+  bool cdi_enabled = true;       // features.cdi not false, spec dirs given
+  bool has_cdi_hook = true;      // nvidia-cdi-hook found -> driver "nvidia.cdi"
+  bool has_runtime_hook = true;  // nvidia-container-runtime-hook found -> driver "nvidia.runtime-hook"
   std::string default_kind = std::string(kDefaultGpuKind);
 };
 

@@ -4,9 +4,9 @@
 
 #include "common/cdi/docker/docker_gpus.h"
 #include "common/cdi/edits/inject.h"
-#include "common/join.h"
 #include "common/cdi/spec/quote.h"
 #include "common/error.h"
+#include "common/split_join.h"
 
 namespace gpuhooks::cdi {
 namespace {
@@ -40,8 +40,8 @@ std::string format_caps(const std::vector<std::vector<std::string>>& caps) {
 }
 
 Error incompatible(const DeviceRequest& r) {
-  return Error("could not select device driver " + go_quote(r.driver) + " with capabilities: " +
-               format_caps(r.capabilities));
+  return Error("could not select device driver " + go_quote(r.driver) +
+               " with capabilities: " + format_caps(r.capabilities));
 }
 
 // The cdi driver's updater: an empty string when the devices would be injected, else Docker's error text.

@@ -5,6 +5,7 @@
 #include "common/cdi/docker/docker_gpus.h"
 #include "common/cdi/spec/quote.h"
 #include "common/error.h"
+#include "common/split_join.h"
 
 namespace gpuhooks::cdi {
 namespace {
@@ -66,17 +67,6 @@ int64_t parse_count(const std::string& s) {
   return v;
 }
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t c = s.find(',', start);
-    out.push_back(s.substr(start, c == std::string::npos ? std::string::npos : c - start));
-    if (c == std::string::npos) return out;
-    start = c + 1;
-  }
-}
-
 DeviceRequest parse_fields(const std::vector<std::string>& fields) {
   DeviceRequest req;
   std::map<std::string, bool> seen;
@@ -97,10 +87,10 @@ DeviceRequest parse_fields(const std::vector<std::string>& fields) {
     } else if (key == "count") {
       req.count = parse_count(val);
     } else if (key == "device") {
-      req.device_ids = split_commas(val);
+      req.device_ids = split(val, ',');
       have_ids = true;
     } else if (key == "capabilities") {
-      auto caps = split_commas(val);
+      auto caps = split(val, ',');
       caps.push_back("gpu");
       req.capabilities = {caps};
     } else if (key == "options") {

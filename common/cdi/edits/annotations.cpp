@@ -3,6 +3,7 @@
 #include "common/cdi/spec/names.h"
 #include "common/cdi/spec/quote.h"
 #include "common/error.h"
+#include "common/split_join.h"
 
 namespace gpuhooks::cdi {
 namespace {
@@ -69,14 +70,9 @@ AnnotationDevices parse_annotations(const std::map<std::string, std::string>& an
   AnnotationDevices out;
   for (const auto& [key, value] : annotations) {
     if (key.compare(0, kAnnotationPrefix.size(), kAnnotationPrefix) != 0) continue;
-    size_t start = 0;
-    for (;;) {
-      size_t comma = value.find(',', start);
-      std::string item = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (auto& item : split(value, ',')) {
       if (!is_qualified_name(item)) throw Error("invalid CDI device name " + go_quote(item));
       out.devices.push_back(std::move(item));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
     }
     out.keys.push_back(key);
   }

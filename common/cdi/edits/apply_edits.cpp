@@ -4,8 +4,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "common/cdi/registry/clean_path.h"
 #include "common/cdi/edits/host_device.h"
+#include "common/cdi/registry/clean_path.h"
 #include "common/error.h"
 
 namespace gpuhooks::cdi {
@@ -113,7 +113,8 @@ bool has_user_namespace(const json& oci) {
   if (l == oci.end() || !l->is_object()) return false;
   auto ns = l->find("namespaces");
   if (ns == l->end() || !ns->is_array()) return false;
-  return std::any_of(ns->begin(), ns->end(), [](const json& n) { return n.is_object() && n.value("type", "") == "user"; });
+  return std::any_of(ns->begin(), ns->end(),
+                     [](const json& n) { return n.is_object() && n.value("type", "") == "user"; });
 }
 
 // HEAD (cdi PR #288): bind mounts under a user namespace get idmap/ridmap, unless they already have one.

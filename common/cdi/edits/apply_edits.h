@@ -4,7 +4,6 @@
 // path) with their cgroup allow rules, net devices, mounts (then all mounts sorted by depth), hooks per stage,
 // intelRdt (replaced whole), additionalGids (0 and duplicates skipped).
 #include <nlohmann/json.hpp>
-
 #include <vector>
 
 #include "common/cdi/spec/spec.h"

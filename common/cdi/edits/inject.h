@@ -3,7 +3,6 @@
 // resolve first, or nothing changes; then the merged edits - each spec's global edits once, before its first
 // device, in request order - are applied (apply_edits.h).
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 

@@ -98,9 +98,9 @@ FileResult load_file(const std::string& path, int priority) {
 }  // namespace
 
 void Registry::load_files(const std::vector<FileJob>& jobs) {
-  // One file after another, in scan order. Parsing on a few threads (as this did before) did not pay on a 2-core host:
-  // with 100 files (bench/cdi_bench) two threads took more wall time than one (11-12 ms against 6-10 ms) and more CPU
-  // (thread start, a second malloc arena), and real hosts hold 1-3 spec files.
+  // One file after another, in scan order. Parsing on a few threads does not pay on a 2-core host: with 100 files
+  // (bench/cdi_bench) two threads took more wall time than one (11-12 ms against 6-10 ms) and more CPU (thread
+  // start, a second malloc arena), and real hosts hold 1-3 spec files.
   for (const auto& job : jobs) {
     FileResult r = load_file(job.path, job.priority);
     for (auto& e : r.errors) errors_.push_back(std::move(e));

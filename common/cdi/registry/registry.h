@@ -1,8 +1,8 @@
 #pragma once
 // The spec registry (the reference's Cache, cdi.md §3): spec dirs in priority order (later wins), each scanned once,
-// not recursively, `.json`/`.yaml` files in name order, each file parsed once (files are loaded one after another) and
-// validated. A bad file records its
-// own errors and never hides the good ones. Devices are looked up by exact qualified name.
+// not recursively; `.json`/`.yaml` files in name order, one after another (threads did not pay on 2 cores), each
+// parsed once and validated. A bad file records its own errors and never hides the good ones. Devices are looked up
+// by exact qualified name.
 //
 // No watching or auto-refresh: a hook or CLI process lives for one lookup, so it reads the dirs when it starts.
 #include <memory>
@@ -45,7 +45,7 @@ class Registry {
 
   const std::vector<std::string>& spec_dirs() const { return dirs_; }
   std::optional<DeviceRef> find(std::string_view qualified_name) const;
-  std::vector<std::string> device_names() const;  // sorted
+  std::vector<std::string> device_names() const;                                    // sorted
   const std::vector<std::unique_ptr<LoadedSpec>>& specs() const { return specs_; }  // scan order
 
   // Dir errors first, then per-file errors (read, parse, validation, conflicts) in scan order.

@@ -161,24 +161,13 @@ DocNode load_document(std::string_view data) {
   for (;;) {
     event.read(parser);
     switch (event->type) {
-      case YAML_SCALAR_EVENT:
-        builder.add_scalar(*event);
-        break;
-      case YAML_ALIAS_EVENT:
-        builder.add_alias(*event);
-        break;
-      case YAML_SEQUENCE_START_EVENT:
-        builder.open(DocNode::Kind::kSequence, event->data.sequence_start.anchor);
-        break;
-      case YAML_MAPPING_START_EVENT:
-        builder.open(DocNode::Kind::kMapping, event->data.mapping_start.anchor);
-        break;
+      case YAML_SCALAR_EVENT: builder.add_scalar(*event); break;
+      case YAML_ALIAS_EVENT: builder.add_alias(*event); break;
+      case YAML_SEQUENCE_START_EVENT: builder.open(DocNode::Kind::kSequence, event->data.sequence_start.anchor); break;
+      case YAML_MAPPING_START_EVENT: builder.open(DocNode::Kind::kMapping, event->data.mapping_start.anchor); break;
       case YAML_SEQUENCE_END_EVENT:
-      case YAML_MAPPING_END_EVENT:
-        builder.close();
-        break;
-      case YAML_STREAM_END_EVENT:
-        return builder.take_root();  // no document at all: null
+      case YAML_MAPPING_END_EVENT: builder.close(); break;
+      case YAML_STREAM_END_EVENT: return builder.take_root();  // no document at all: null
       case YAML_DOCUMENT_END_EVENT:
         // The first document only, as yaml.v2 Unmarshal reads it. libyaml ends an implicit document without looking
         // at what follows its root node, and yaml.v2 ignores that text; a spec with text there that starts no
@@ -186,8 +175,7 @@ DocNode load_document(std::string_view data) {
         // makes it the syntax error it is.
         event.read(parser);
         return builder.take_root();
-      default:
-        break;  // stream and document starts
+      default: break;  // stream and document starts
     }
   }
 }

@@ -79,7 +79,7 @@ struct Device {
 
 struct Spec {
   std::string cdi_version;
-  std::string kind;  // vendor/class
+  std::string kind;                                // vendor/class
   std::map<std::string, std::string> annotations;  // 0.6.0
   std::vector<Device> devices;
   ContainerEdits edits;  // spec-level "containerEdits", applied with any device of the spec

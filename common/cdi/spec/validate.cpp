@@ -27,7 +27,8 @@ std::vector<SpecProblem> spec_problems(const Spec& spec) {
     // Spec-level edits do not make a device non-empty (cdi.md §1.2, issue #250).
     if (d.edits.empty()) out.push_back({at + ".containerEdits", "invalid device, empty device edits"});
     collect_edits_problems(d.edits, at + ".containerEdits", out);
-    if (!names.insert(d.name).second) out.push_back({at + ".name", "invalid spec, multiple device " + go_quote(d.name)});
+    if (!names.insert(d.name).second)
+      out.push_back({at + ".name", "invalid spec, multiple device " + go_quote(d.name)});
   }
   if (spec.devices.empty()) out.push_back({"devices", "invalid spec, no devices"});
   return out;
@@ -65,7 +66,8 @@ std::string item(const std::string& field, const char* key, size_t i) {
 void collect_edits_problems(const ContainerEdits& e, const std::string& field, std::vector<SpecProblem>& out) {
   for (size_t i = 0; i < e.env.size(); ++i)
     if (!valid_env(e.env[i]))
-      out.push_back({item(field, "env", i), "invalid container edits: invalid environment variable " + go_quote(e.env[i])});
+      out.push_back(
+          {item(field, "env", i), "invalid container edits: invalid environment variable " + go_quote(e.env[i])});
   for (size_t i = 0; i < e.device_nodes.size(); ++i) {
     const DeviceNode& n = e.device_nodes[i];
     std::string at = item(field, "deviceNodes", i);

@@ -8,7 +8,7 @@ namespace gpuhooks::cdi {
 namespace {
 
 constexpr std::array<std::string_view, 10> kKnown = {"0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0",
-                                                      "0.6.0", "0.7.0", "0.8.0", "1.0.0", "1.1.0"};
+                                                     "0.6.0", "0.7.0", "0.8.0", "1.0.0", "1.1.0"};
 
 int rank(std::string_view v) {
   for (size_t i = 0; i < kKnown.size(); ++i)

@@ -1,7 +1,6 @@
-// Block-style YAML for a Spec, by hand: yaml-cpp's emitter leaves "yes", "0644" or "1.0" unquoted, which YAML 1.1
+// Block-style YAML for a Spec, by hand: generic emitters leave "yes", "0644" or "1.0" unquoted, which YAML 1.1
 // readers (the reference among them) would turn into a bool or a number.
-#include <cstdio>
-
+#include "common/cdi/spec/quote.h"
 #include "common/cdi/spec/write.h"
 #include "common/cdi/spec/yaml_scalar.h"
 
@@ -26,25 +25,8 @@ void append_scalar(std::string& out, std::string_view s) {
     out.append(s);
     return;
   }
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02X", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
+  // Go's %q is a YAML double-quoted scalar too: its escapes (\" \\ \a \b \f \n \r \t \v \xNN) mean the same there.
+  out += go_quote(s);
 }
 
 class YamlWriter {
@@ -193,7 +175,8 @@ std::string serialize_yaml(const Spec& spec) {
     if (!d.annotations.empty()) w.string_map(in, "annotations", d.annotations);
     w.object(in, "containerEdits", [&](YamlWriter& w, int in) { write_edits(w, in, d.edits); });
   });
-  if (!spec.edits.empty()) w.object(0, "containerEdits", [&](YamlWriter& w, int in) { write_edits(w, in, spec.edits); });
+  if (!spec.edits.empty())
+    w.object(0, "containerEdits", [&](YamlWriter& w, int in) { write_edits(w, in, spec.edits); });
   return "---\n" + w.take();
 }
 

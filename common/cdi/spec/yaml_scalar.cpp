@@ -137,7 +137,8 @@ PlainScalar resolve_plain(std::string_view text) {
     if (ch != '_') plain += ch;
   if (parse_go_int(plain, r.int_value)) return r.type = PlainScalar::Type::kInt, r;
   if (parse_go_uint(plain, r.uint_value)) return r.type = PlainScalar::Type::kUint, r;
-  if (is_yaml_style_float(plain) && parse_decimal_float(plain, r.float_value)) return r.type = PlainScalar::Type::kFloat, r;
+  if (is_yaml_style_float(plain) && parse_decimal_float(plain, r.float_value))
+    return r.type = PlainScalar::Type::kFloat, r;
   // "0b..."/"-0b..." are already covered by parse_go_int.
   return PlainScalar{};
 }

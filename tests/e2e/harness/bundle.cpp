@@ -60,7 +60,9 @@ std::string stage_name(Stage stage) {
 }
 
 Hook cdi_hook(const std::string& name, const std::vector<std::string>& args) {
-  Hook h{test::built("nvidia-cdi-hook").string(), {"nvidia-cdi-hook", name}, std::vector<std::string>{"NVIDIA_CTK_DEBUG=false"}};
+  Hook h{test::built("nvidia-cdi-hook").string(),
+         {"nvidia-cdi-hook", name},
+         std::vector<std::string>{"NVIDIA_CTK_DEBUG=false"}};
   h.args.insert(h.args.end(), args.begin(), args.end());
   return h;
 }
@@ -93,8 +95,13 @@ Bundle& Bundle::hook(Stage stage, const Hook& h) {
 }
 
 Bundle& Bundle::char_device(const std::string& path, int major, int minor, int file_mode) {
-  config_["linux"]["devices"].push_back(
-      {{"path", path}, {"type", "c"}, {"major", major}, {"minor", minor}, {"fileMode", file_mode}, {"uid", 0}, {"gid", 0}});
+  config_["linux"]["devices"].push_back({{"path", path},
+                                         {"type", "c"},
+                                         {"major", major},
+                                         {"minor", minor},
+                                         {"fileMode", file_mode},
+                                         {"uid", 0},
+                                         {"gid", 0}});
   config_["linux"]["resources"]["devices"].push_back(
       {{"allow", true}, {"type", "c"}, {"major", major}, {"minor", minor}, {"access", "rwm"}});
   return *this;
@@ -103,7 +110,8 @@ Bundle& Bundle::char_device(const std::string& path, int major, int minor, int f
 Bundle& Bundle::bind_mount(const fs::path& host, const std::string& container_path, bool read_only) {
   json options = json::array({"rbind", "nosuid", "nodev"});
   if (read_only) options.push_back("ro");
-  config_["mounts"].push_back({{"destination", container_path}, {"type", "bind"}, {"source", host.string()}, {"options", options}});
+  config_["mounts"].push_back(
+      {{"destination", container_path}, {"type", "bind"}, {"source", host.string()}, {"options", options}});
   return *this;
 }
 

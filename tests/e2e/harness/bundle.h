@@ -2,9 +2,8 @@
 // An OCI bundle for one test: a fresh busybox rootfs and a config.json that starts from `runc spec`'s defaults
 // (runtimes.md §1a) with the changes every test wants (no terminal, writable root), plus builders for what tests add:
 // the process, hooks per stage, device nodes with their cgroup allow rule, bind mounts.
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>

@@ -18,9 +18,13 @@ namespace {
 
 // The layout is scripts/make-busybox-rootfs's (one source for tests, demo and bench); these are its inputs, so a
 // change to any of them builds a new template.
-const std::vector<std::string> kInputs = {"/bin/busybox", "/sbin/ldconfig", "/lib64/ld-linux-x86-64.so.2",
-                                          "/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libm.so.6",
-                                          "/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libgcc_s.so.1"};
+const std::vector<std::string> kInputs = {"/bin/busybox",
+                                          "/sbin/ldconfig",
+                                          "/lib64/ld-linux-x86-64.so.2",
+                                          "/lib/x86_64-linux-gnu/libc.so.6",
+                                          "/lib/x86_64-linux-gnu/libm.so.6",
+                                          "/lib/x86_64-linux-gnu/libstdc++.so.6",
+                                          "/lib/x86_64-linux-gnu/libgcc_s.so.1"};
 
 fs::path script() { return test::source_dir() / "scripts/make-busybox-rootfs"; }
 

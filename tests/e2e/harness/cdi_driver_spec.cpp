@@ -29,17 +29,19 @@ DriverLibrarySpec driver_library_spec(const fs::path& driver_dir) {
   DriverLibrarySpec s;
   s.kind = unique_cdi_vendor() + "/gpu";
   s.device = s.kind + "=0";
-  json edits = {
-      {"deviceNodes",
-       {{{"path", kDriverSpecNode}, {"type", "c"}, {"major", kDriverSpecNodeMajor}, {"minor", kDriverSpecNodeMinor},
-         {"permissions", "rw"}}}},
-      {"mounts",
-       {{{"hostPath", (driver_dir / kSimgpuFile).string()},
-         {"containerPath", lib_path(kSimgpuFile)},
-         {"options", {"ro", "nosuid", "nodev", "bind"}}}}},
-      {"hooks",
-       {hook({"create-symlinks", "--link", std::string(kSimgpuFile) + "::" + lib_path(kSimgpuSoname)}),
-        hook({"update-ldcache", "--folder", kDriverSpecLibDir})}}};
+  json edits = {{"deviceNodes",
+                 {{{"path", kDriverSpecNode},
+                   {"type", "c"},
+                   {"major", kDriverSpecNodeMajor},
+                   {"minor", kDriverSpecNodeMinor},
+                   {"permissions", "rw"}}}},
+                {"mounts",
+                 {{{"hostPath", (driver_dir / kSimgpuFile).string()},
+                   {"containerPath", lib_path(kSimgpuFile)},
+                   {"options", {"ro", "nosuid", "nodev", "bind"}}}}},
+                {"hooks",
+                 {hook({"create-symlinks", "--link", std::string(kSimgpuFile) + "::" + lib_path(kSimgpuSoname)}),
+                  hook({"update-ldcache", "--folder", kDriverSpecLibDir})}}};
   json spec = {{"cdiVersion", "0.5.0"}, {"kind", s.kind}, {"devices", {{{"name", "0"}, {"containerEdits", edits}}}}};
   s.json = spec.dump(2) + "\n";
   return s;
@@ -53,10 +55,10 @@ std::string driver_view_script() {
 std::string expected_driver_view() {
   char node[64];
   std::snprintf(node, sizeof node, "character special file %x:%x", kDriverSpecNodeMajor, kDriverSpecNodeMinor);
-  return std::string(kDriverSpecNode) + " " + node + "\n" +                              // the node
-         kSimgpuFile + "\n" +                                                              // the soname link
+  return std::string(kDriverSpecNode) + " " + node + "\n" +                               // the node
+         kSimgpuFile + "\n" +                                                             // the soname link
          "\t" + kSimgpuSoname + " (libc6,x86-64) => " + lib_path(kSimgpuSoname) + "\n" +  // the cache entry
-         lib_path(kSimgpuSoname) + ": 550.1\n";                                            // loaded by soname
+         lib_path(kSimgpuSoname) + ": 550.1\n";                                           // loaded by soname
 }
 
 }  // namespace gpuhooks::e2e

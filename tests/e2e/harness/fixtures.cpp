@@ -17,7 +17,8 @@ fs::path compile_fixture(const std::string& source, const std::vector<std::strin
                          const std::string& output_name) {
   const fs::path src = test::source_dir() / "tests/e2e/fixtures" / source;
   std::string key = test::read_file(src) + '\0' + output_name;
-  if (key.size() == output_name.size() + 1) throw std::runtime_error("fixture source missing or empty: " + src.string());
+  if (key.size() == output_name.size() + 1)
+    throw std::runtime_error("fixture source missing or empty: " + src.string());
   for (const auto& f : flags) key += '\0' + f;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(key));
@@ -43,8 +44,8 @@ fs::path compile_fixture(const std::string& source, const std::vector<std::strin
 }
 
 fs::path make_simgpu_driver_dir(const fs::path& parent) {
-  const fs::path lib = compile_fixture(
-      "simgpu.c", {"-shared", "-fPIC", std::string("-Wl,-soname,") + kSimgpuSoname}, kSimgpuFile);
+  const fs::path lib =
+      compile_fixture("simgpu.c", {"-shared", "-fPIC", std::string("-Wl,-soname,") + kSimgpuSoname}, kSimgpuFile);
   const fs::path dir = parent / "driver";
   fs::create_directories(dir);
   fs::copy_file(lib, dir / kSimgpuFile, fs::copy_options::overwrite_existing);
@@ -55,7 +56,8 @@ fs::path make_simgpu_driver_dir(const fs::path& parent) {
 fs::path dlopen_probe() { return compile_fixture("dlopen_probe.c", {}, "dlopen-probe"); }
 
 fs::path preload_marker_library() {
-  return compile_fixture("preload_marker.c", {"-shared", "-fPIC", std::string("-DMARKER_PATH=\"") + kPreloadMarker + "\""},
+  return compile_fixture("preload_marker.c",
+                         {"-shared", "-fPIC", std::string("-DMARKER_PATH=\"") + kPreloadMarker + "\""},
                          "preload-marker.so");
 }
 

@@ -22,7 +22,8 @@ std::string containers_conf_text(const fs::path& tmp_dir) {
          "runtime = \"runc\"\n"
          "cgroup_manager = \"cgroupfs\"\n"
          "events_logger = \"none\"\n"
-         "tmp_dir = \"" + tmp_dir.string() + "\"\n";
+         "tmp_dir = \"" +
+         tmp_dir.string() + "\"\n";
 }
 
 }  // namespace

@@ -9,7 +9,7 @@ namespace gpuhooks::e2e {
 class ReadOnlyBind {
  public:
   explicit ReadOnlyBind(std::filesystem::path dir);  // throws std::runtime_error when mount(2) fails
-  ~ReadOnlyBind();                                    // lazy unmount: the directory is writable and removable again
+  ~ReadOnlyBind();                                   // lazy unmount: the directory is writable and removable again
   ReadOnlyBind(const ReadOnlyBind&) = delete;
   ReadOnlyBind& operator=(const ReadOnlyBind&) = delete;
 

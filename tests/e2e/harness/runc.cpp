@@ -38,9 +38,9 @@ test::RunResult run_runc(const Bundle& bundle, int timeout_s) {
   const fs::path state_dir = bundle.scratch("runc-state");
   const std::string id = unique_container_id();
   ContainerCleanup cleanup(state_dir, id);
-  return test::run(
-      test::with_timeout(timeout_s, {kRunc, "--root", state_dir.string(), "run", "--bundle", bundle.dir().string(), id}),
-      "", kRuncEnv);
+  return test::run(test::with_timeout(
+                       timeout_s, {kRunc, "--root", state_dir.string(), "run", "--bundle", bundle.dir().string(), id}),
+                   "", kRuncEnv);
 }
 
 }  // namespace gpuhooks::e2e
