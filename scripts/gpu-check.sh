@@ -8,9 +8,10 @@
 # The GPU machine of /work/shared/reference/gpu-host-h100.md has no network, no Docker and no runc: runc, its
 # libseccomp and busybox come from Debian .deb files unpacked with `dpkg -x` (--debs; fetch them beforehand on a
 # networked Debian 12 machine with --fetch-debs). How to run it: docs/gpu-check.md.
+# A command named .sh against the rule of scripts/ because the project's briefs and the GPU machine's steps call it so.
 set -euo pipefail
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 debian_packages=(runc libseccomp2 busybox-static)
 
 usage() {
@@ -21,7 +22,8 @@ usage: gpu-check.sh [--simulate [--gpus N]] [--debs DIR] [--build-dir DIR] [--de
   --simulate        use scripts/simulate-gpu-host (N GPUs, default 2) as driver and dev root instead of /
   --debs DIR        take runc, libseccomp2 and busybox-static from the .deb files in DIR (dpkg -x); default: the
                     host's runc and busybox
-  --build-dir DIR   build here (default: build-gpu-check); without cmake, DIR must already hold the two binaries
+  --build-dir DIR   build here (default: \$GPUHOOKS_BUILD_DIR, else build-gpu-check); without cmake, DIR must
+                    already hold the two binaries
   --device NAME     CDI device to inject (default: nvidia.com/gpu=0)
   --work DIR        scratch directory, kept (default: a new one under /tmp, removed at the end unless --keep)
   --bench N         afterwards, scripts/bench with N runs per configuration over the spec's driver folder
@@ -29,7 +31,8 @@ usage: gpu-check.sh [--simulate [--gpus N]] [--debs DIR] [--build-dir DIR] [--de
 USAGE
 }
 
-simulate=0 gpus=2 debs="" build="$here/build-gpu-check" device=nvidia.com/gpu=0 work="" keep=0 bench_runs=0
+simulate=0 gpus=2 debs="" build=${GPUHOOKS_BUILD_DIR:-$here/build-gpu-check} device=nvidia.com/gpu=0
+work="" keep=0 bench_runs=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --simulate) simulate=1; shift ;;
@@ -39,51 +42,49 @@ while [[ $# -gt 0 ]]; do
     --device) device=${2:?--device needs a CDI name}; shift 2 ;;
     --work) work=${2:?--work needs a directory}; keep=1; shift 2 ;;  # a directory of the caller's is never removed
     --keep) keep=1; shift ;;
-    --bench) bench_runs=${2:?--bench needs a number of runs}; [[ "$bench_runs" =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
-             shift 2 ;;
+    --bench)
+      bench_runs=${2:?--bench needs a number of runs}
+      [[ "$bench_runs" =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }
+      shift 2 ;;
     --fetch-debs)
       dir=${2:?--fetch-debs needs a directory}; mkdir -p "$dir"
       (cd "$dir" && apt-get download "${debian_packages[@]}")
       ls -1 "$dir"; exit 0 ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "gpu-check: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    *) note "unknown argument '$1'"; usage >&2; exit 2 ;;
   esac
 done
-die() { echo "gpu-check: $*" >&2; exit 1; }
-[[ $(id -u) -eq 0 ]] || die "must run as root (runc, device nodes)"
+need_root "runc, device nodes"
 command -v jq >/dev/null || die "jq not found"
 
 if [[ -z "$work" ]]; then work=$(mktemp -d /tmp/gpu-check.XXXXXX); else mkdir -p "$work"; work=$(cd "$work" && pwd); fi
 container_id="gpu-check-$$"
 runc_state="$work/runc-state"
-runc=""
-cleanup() {
-  if [[ -n "$runc" ]]; then "$runc" --root "$runc_state" delete --force "$container_id" >/dev/null 2>&1 || true; fi
-  if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "gpu-check: kept $work" >&2; fi
-}
-trap cleanup EXIT
+runc="" runc_env=()
+run_runc() { env "${runc_env[@]}" "$runc" "$@"; }
+remove_work() { if [[ $keep -eq 0 ]]; then rm -rf "$work"; else note "kept $work"; fi; }
+remove_container() { [[ -z "$runc" ]] || run_runc --root "$runc_state" delete --force "$container_id" >/dev/null 2>&1; }
+on_exit remove_work
+on_exit remove_container  # runs first: runc's state lives in $work
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# --- 1. build ------------------------------------------------------------------------------------------------------
+# --- 1. build ---------------------------------------------------------------------------------------------------------
 mkdir -p "$build"; build=$(cd "$build" && pwd)  # the spec names the hook by absolute path
 if command -v cmake >/dev/null && command -v ninja >/dev/null; then
-  echo "gpu-check: building gpuhooks and nvidia-cdi-hook in $build" >&2
-  if ! { cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-         cmake --build "$build" --parallel "$(nproc)" --target gpuhooks nvidia-cdi-hook; } >"$work/build.log" 2>&1; then
-    tail -n 30 "$work/build.log" >&2
-    die "build failed (log above)"
-  fi
+  note "building gpuhooks and nvidia-cdi-hook in $build"
+  GPUHOOKS_BUILD_DIR=$build build_targets gpuhooks nvidia-cdi-hook >&2
 fi
 gpuhooks="$build/gpuhooks" hook="$build/nvidia-cdi-hook"
-[[ -x "$gpuhooks" && -x "$hook" ]] || die "no cmake/ninja here and $build lacks gpuhooks or nvidia-cdi-hook (--build-dir)"
+[[ -x "$gpuhooks" && -x "$hook" ]] ||
+  die "no cmake/ninja here and $build lacks gpuhooks or nvidia-cdi-hook (--build-dir)"
 
-# --- 2. runc and busybox ---------------------------------------------------------------------------------------------
-runc_env=()
+# --- 2. runc and busybox ----------------------------------------------------------------------------------------------
 if [[ -n "$debs" ]]; then
   for p in "${debian_packages[@]}"; do
-    deb=$(ls "$debs"/"${p}"_*.deb 2>/dev/null | head -n1)
-    [[ -n "$deb" ]] || die "no ${p}_*.deb in $debs (get them with --fetch-debs on a networked Debian 12 machine)"
+    found=("$debs/${p}"_*.deb)
+    deb=${found[0]}
+    [[ -e "$deb" ]] || die "no ${p}_*.deb in $debs (get them with --fetch-debs on a networked Debian 12 machine)"
     dpkg -x "$deb" "$work/debs"
   done
   runc="$work/debs/usr/sbin/runc" busybox="$work/debs/bin/busybox"
@@ -93,9 +94,8 @@ else
   runc=$(command -v runc || true) busybox=$(command -v busybox || true)
   [[ -n "$runc" && -n "$busybox" ]] || die "runc or busybox not on PATH; give --debs DIR"
 fi
-run_runc() { env "${runc_env[@]}" "$runc" "$@"; }
 
-# --- 3. driver root ------------------------------------------------------------------------------------------------
+# --- 3. driver root ---------------------------------------------------------------------------------------------------
 if [[ $simulate -eq 1 ]]; then
   driver_root="$work/gpu-host"
   "$here/scripts/simulate-gpu-host" --out "$driver_root" --gpus "$gpus" >&2
@@ -105,22 +105,13 @@ else
   mode="real driver, driver root /"
 fi
 
-# --- 4. rootfs: busybox, the host's glibc for the driver's tools, the host's ldconfig (gpu-host-h100.md §9) ---------
-bundle="$work/bundle" rootfs="$work/bundle/rootfs" libdir=/lib/x86_64-linux-gnu
-mkdir -p "$rootfs"/{bin,sbin,etc/ld.so.conf.d,proc,sys,dev,tmp,root,lib64,usr/bin} "$rootfs$libdir" "$rootfs/usr$libdir"
-cp "$busybox" "$rootfs/bin/busybox"
-for applet in sh ls cat env stat grep echo; do ln -s busybox "$rootfs/bin/$applet"; done
-for lib in libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1 libgcc_s.so.1; do
-  [[ -e "$libdir/$lib" ]] && cp -L "$libdir/$lib" "$rootfs$libdir/"
-done
-cp -L /lib64/ld-linux-x86-64.so.2 "$rootfs/lib64/"
-# Ubuntu's /sbin/ldconfig is a shell script around ldconfig.real (gpu-host-h100.md §6): the binary is what runs.
-if [[ -x /sbin/ldconfig.real ]]; then cp -L /sbin/ldconfig.real "$rootfs/sbin/ldconfig"; else cp -L /sbin/ldconfig "$rootfs/sbin/ldconfig"; fi
-echo 'include /etc/ld.so.conf.d/*.conf' >"$rootfs/etc/ld.so.conf"
-echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
-echo 'root:x:0:' >"$rootfs/etc/group"
+# --- 4. rootfs: scripts/make-busybox-rootfs ---------------------------------------------------------------------------
+# Its copies of the host's glibc and ld.so run the driver's nvidia-smi, and its copy of the host's ldconfig binary
+# answers `ldconfig -p` inside (gpu-host-h100.md §9).
+bundle="$work/bundle" rootfs="$work/bundle/rootfs"
+busybox_root "$rootfs" "$busybox"
 
-# --- 5. generate, validate ----------------------------------------------------------------------------------------
+# --- 5. generate, validate --------------------------------------------------------------------------------------------
 spec_dir="$work/cdi" spec="$work/cdi/nvidia.json"
 mkdir -p "$spec_dir"
 t0=$(now_ms)
@@ -129,9 +120,10 @@ t0=$(now_ms)
 generate_ms=$(( $(now_ms) - t0 ))
 "$gpuhooks" cdi validate "$spec" >&2 || die "the generated spec is not valid"
 
-nvidia_smi=$(jq -r '[.containerEdits.mounts[]?.containerPath | select(endswith("/nvidia-smi"))][0] // "nvidia-smi"' "$spec")
+nvidia_smi=$(jq -r '[.containerEdits.mounts[]?.containerPath | select(endswith("/nvidia-smi"))][0] // "nvidia-smi"' \
+  "$spec")
 
-# --- 6. bundle, inject, run ---------------------------------------------------------------------------------------
+# --- 6. bundle, inject, run -------------------------------------------------------------------------------------------
 (cd "$bundle" && run_runc spec)
 script="ldconfig -p | grep -F 'libnvidia-ml.so.1 '; $nvidia_smi -L; echo in-container-exit=\$?"
 jq --arg s "$script" '.process.terminal=false | .root.readonly=false | .process.args=["/bin/sh","-c",$s]
@@ -146,13 +138,14 @@ rc=$?
 set -e
 run_ms=$(( $(now_ms) - t0 ))
 
-# --- 7. the table --------------------------------------------------------------------------------------------------
+# --- 7. the table -----------------------------------------------------------------------------------------------------
 name=${device#*=}
 hooks_of() { jq -r "$1"' | [.hooks[]?.args[1]] | if length == 0 then "none" else join(", ") end' "$spec"; }
 printf '%-12s %s\n' "mode" "$mode"
 printf '%-12s %s\n' "spec" "$(jq -r '"cdiVersion \(.cdiVersion), kind \(.kind)"' "$spec")"
 printf '%-12s %s\n' "devices" "$(jq -r '[.devices[].name] | join(", ")' "$spec")"
-printf '%-12s %s\n' "common" "$(jq -r '.containerEdits | "\(.deviceNodes // [] | length) device nodes, \(.mounts // [] | length) mounts, \(.hooks // [] | length) hooks, env \(.env // [] | join(" "))"' "$spec")"
+printf '%-12s %s\n' "common" "$(jq -r '.containerEdits | "\(.deviceNodes // [] | length) device nodes, "
+  + "\(.mounts // [] | length) mounts, \(.hooks // [] | length) hooks, env \(.env // [] | join(" "))"' "$spec")"
 printf '%-12s %s\n' "hooks" "$(hooks_of '.containerEdits')"
 printf '%-12s %s\n' "$device" "$(jq -r --arg n "$name" '.devices[] | select(.name == $n) | .containerEdits
   | "\([.deviceNodes[]?.path] | join(" ")), \(.mounts // [] | length) mounts, \(.hooks // [] | length) hooks"' "$spec")"
@@ -162,7 +155,7 @@ printf '%-12s %s ms\n' "generate" "$generate_ms"
 printf '%-12s %s ms\n' "runc run" "$run_ms"
 [[ $rc -eq 0 && "$output" == *"in-container-exit=0"* ]] || die "the container did not list the GPU"
 
-# --- 8. optional: the hook benchmark on this machine -----------------------------------------------------------------
+# --- 8. optional: the hook benchmark on this machine ------------------------------------------------------------------
 if [[ $bench_runs -gt 0 ]]; then
   ml=$(jq -r '[.. | objects | .hostPath? // empty | select(test("/libnvidia-ml\\.so\\.[0-9]"))][0] // empty' "$spec")
   [[ -n "$ml" ]] || die "the spec mounts no libnvidia-ml.so.<version>; no driver folder for --bench"
