@@ -14,6 +14,7 @@ void add_validate(CLI::App& cdi);
 void add_inject(CLI::App& cdi);
 void add_generate(CLI::App& cdi);
 void add_resolve(CLI::App& cdi);
+void add_explain(CLI::App& app);
 
 // Exit status a subcommand callback asks for (e.g. `cdi validate` found errors): throw ExitCode{1} after printing.
 struct ExitCode {

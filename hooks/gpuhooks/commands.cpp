@@ -10,6 +10,7 @@ void add_commands(CLI::App& app) {
   add_inject(*cdi);
   add_generate(*cdi);
   add_resolve(*cdi);
+  add_explain(app);
 }
 
 }  // namespace gpuhooks::cli

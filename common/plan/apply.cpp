@@ -1,0 +1,160 @@
+#include "common/plan/apply.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/ldcache/container_ldcache.h"
+#include "common/plan/cgroup_devices.h"
+#include "common/plan/child_process.h"
+#include "common/rootfs/in_root.h"
+#include "common/unique_fd.h"
+
+namespace gpuhooks::plan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A host file or node cloned as a detached mount with its flags set, ready to be attached in the container.
+struct Clone {
+  std::string path;  // the container path it goes to
+  UniqueFd tree;
+  bool directory = false;
+};
+
+Clone clone_source(const std::string& host_path, const std::string& path, uint64_t attrs) {
+  UniqueFd src(::open(host_path.c_str(), O_PATH | O_CLOEXEC));
+  if (!src.valid()) throw sys_error("cannot open " + host_path + " on the host");
+  struct stat st {};
+  if (::fstat(src.get(), &st) != 0) throw sys_error("cannot stat " + host_path);
+  Clone c{path, UniqueFd(::open_tree(src.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)),
+          S_ISDIR(st.st_mode)};
+  if (!c.tree.valid()) throw sys_error("cannot clone a mount of " + host_path);
+  struct mount_attr attr {};
+  attr.attr_set = attrs;
+  if (::mount_setattr(c.tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
+    throw sys_error("cannot set the mount flags of " + host_path);
+  return c;
+}
+
+std::vector<Clone> clone_sources(const Plan& plan) {
+  std::vector<Clone> clones;
+  for (const auto& n : plan.device_nodes) {
+    // As libnvidia-container: a node must be the one the plan names (a host that changed since is an error).
+    struct stat st {};
+    if (::stat(n.host_path.c_str(), &st) != 0) throw sys_error("device node " + n.host_path + " on the host");
+    bool is_type = n.type == 'b' ? S_ISBLK(st.st_mode) : S_ISCHR(st.st_mode);
+    if (!is_type || st.st_rdev != makedev(n.major, n.minor))
+      throw Error("invalid device node " + n.host_path + ": not " + std::string(1, n.type) + " " +
+                  std::to_string(n.major) + ":" + std::to_string(n.minor));
+    clones.push_back(clone_source(n.host_path, n.path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
+  }
+  for (const auto& m : plan.mounts) {
+    uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (m.read_only) attrs |= MOUNT_ATTR_RDONLY;
+    if (m.no_exec) attrs |= MOUNT_ATTR_NOEXEC;
+    clones.push_back(clone_source(m.host_path, m.path, attrs));
+  }
+  return clones;
+}
+
+// What the child made, so that a failure can take it back.
+class Undo {
+ public:
+  explicit Undo(const rootfs::InRoot& root) : root_(root) {}
+  void created(const std::string& path) { created_.push_back(path); }
+  void mounted(const std::string& path) { mounted_.push_back(path); }
+  void run() noexcept {
+    for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) {
+      try {
+        UniqueFd fd = root_.open(*it, O_PATH, rootfs::Follow::kNoFinal);
+        ::umount2(rootfs::InRoot::proc_fd_path(fd.get()).c_str(), MNT_DETACH);
+      } catch (const std::exception&) {
+      }
+    }
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+      try {
+        root_.remove(*it);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
+ private:
+  const rootfs::InRoot& root_;
+  std::vector<std::string> created_, mounted_;
+};
+
+// The empty file or directory a clone is attached to; never a symlink (a planted link is refused, not followed).
+UniqueFd mount_target(const rootfs::InRoot& root, const Clone& c, Undo& undo) {
+  auto st = root.lstat(c.path);
+  if (st && S_ISLNK(st->st_mode)) throw Error(c.path + " in the container is a symlink; refusing to mount over it");
+  if (!st) {
+    if (c.directory) {
+      root.mkdir_all(c.path);
+    } else {
+      root.create_file(c.path, "", 0644);
+    }
+    undo.created(c.path);
+  } else if (c.directory != S_ISDIR(st->st_mode)) {
+    throw Error(c.path + " in the container is " + (c.directory ? "not a directory" : "a directory"));
+  }
+  return root.open(c.path, O_PATH, rootfs::Follow::kNoFinal);
+}
+
+void make_link(const rootfs::InRoot& root, const Link& l, Undo& undo) {
+  if (auto existing = root.readlink(l.path); existing && *existing == l.target) return;
+  bool existed = root.exists(l.path);
+  root.symlink(l.target, l.path);
+  if (!existed) undo.created(l.path);
+}
+
+// The child's work, in the container's mount namespace. Throws on the first failure after undoing.
+void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyContext& ctx, Clock::time_point deadline) {
+  rootfs::InRoot root(ctx.rootfs);
+  Undo undo(root);
+  try {
+    for (auto& c : clones) {
+      UniqueFd target = mount_target(root, c, undo);
+      if (::move_mount(c.tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        throw sys_error("cannot mount over " + c.path + " in the container");
+      undo.mounted(c.path);
+    }
+    for (const auto& l : plan.links) make_link(root, l, undo);
+    for (const auto& h : plan.hooks) run_hook(h, ctx.state_json, deadline);
+    if (!plan.ldcache_folders.empty())
+      ldcache::update_container_ldcache(ctx.rootfs, plan.ldcache_folders, plan.ldconfig_path);
+  } catch (...) {
+    undo.run();
+    throw;
+  }
+}
+
+}  // namespace
+
+void apply_plan(const Plan& plan, const ApplyContext& ctx) {
+  const auto deadline = Clock::now() + ctx.deadline;
+  if (ctx.pid <= 0) throw Error("the container state has no pid: a prestart hook needs the container's process");
+  UniqueFd mnt_ns(::open(("/proc/" + std::to_string(ctx.pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!mnt_ns.valid())
+    throw sys_error("cannot open the mount namespace of container process " + std::to_string(ctx.pid));
+  std::vector<Clone> clones = clone_sources(plan);
+  run_in_child(
+      "applying the plan in the container",
+      [&] {
+        if (::setns(mnt_ns.get(), CLONE_NEWNS) != 0) throw sys_error("cannot enter the container's mount namespace");
+        apply_inside(plan, clones, ctx, deadline);
+      },
+      deadline);
+  if (!ctx.no_cgroups && !plan.cgroup_rules.empty()) allow_devices(ctx.pid, plan.cgroup_rules);
+}
+
+}  // namespace gpuhooks::plan

@@ -1,0 +1,21 @@
+#pragma once
+// Children of the prestart hook, each waited for with a deadline (a hook that blocks blocks the container start,
+// and runtimes do not kill it): the apply step's child in the container's mount namespace, and the plan's hooks.
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "common/plan/plan.h"
+
+namespace gpuhooks::plan {
+
+// Runs `body` in a forked child (its own process group) and waits for it. What `body` throws comes back as Error
+// (one line); past the deadline the child's group is killed and Error("<what> took longer than N ms") is thrown.
+void run_in_child(const std::string& what, const std::function<void()>& body,
+                  std::chrono::steady_clock::time_point deadline);
+
+// Runs a CDI hook: exactly its args and env (nothing of ours inherited but stderr), the state on stdin, no other
+// descriptor; its own timeout (seconds) or the deadline, whichever comes first. Error when it fails or hangs.
+void run_hook(const Hook& hook, const std::string& state_json, std::chrono::steady_clock::time_point deadline);
+
+}  // namespace gpuhooks::plan

@@ -1,0 +1,36 @@
+#include "common/plan/plan.h"
+
+namespace gpuhooks::plan {
+
+nlohmann::json to_json(const Plan& p) {
+  using json = nlohmann::json;
+  json out = {{"device_nodes", json::array()},
+              {"mounts", json::array()},
+              {"links", json::array()},
+              {"ldcache_folders", p.ldcache_folders},
+              {"cgroup_rules", json::array()},
+              {"hooks", json::array()},
+              {"env", p.env}};
+  for (const auto& n : p.device_nodes)
+    out["device_nodes"].push_back({{"path", n.path},
+                                   {"host_path", n.host_path},
+                                   {"type", std::string(1, n.type)},
+                                   {"major", n.major},
+                                   {"minor", n.minor}});
+  for (const auto& m : p.mounts)
+    out["mounts"].push_back(
+        {{"host_path", m.host_path}, {"path", m.path}, {"read_only", m.read_only}, {"no_exec", m.no_exec}});
+  for (const auto& l : p.links) out["links"].push_back({{"path", l.path}, {"target", l.target}});
+  for (const auto& r : p.cgroup_rules)
+    out["cgroup_rules"].push_back(
+        {{"type", std::string(1, r.type)}, {"major", r.major}, {"minor", r.minor}, {"access", r.access}});
+  for (const auto& h : p.hooks) {
+    json hook = {{"path", h.path}, {"args", h.args}, {"env", h.env}};
+    if (h.timeout) hook["timeout"] = *h.timeout;
+    out["hooks"].push_back(std::move(hook));
+  }
+  if (!p.ldconfig_path.empty()) out["ldconfig_path"] = p.ldconfig_path;
+  return out;
+}
+
+}  // namespace gpuhooks::plan

@@ -1,0 +1,74 @@
+#include "prestart.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+
+#include "common/config/hook_config.h"
+#include "common/error.h"
+#include "common/oci/container_config.h"
+#include "common/oci/state.h"
+#include "common/plan/apply.h"
+#include "common/plan/explain.h"
+#include "common/split_join.h"
+
+namespace gpuhooks::prestart {
+namespace {
+
+// The state is a small JSON object; a runtime that sends megabytes is not one.
+std::string read_stdin() {
+  std::string text;
+  char buf[4096];
+  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(std::cin.gcount()));
+    if (text.size() > (1 << 20)) throw Error("container state on stdin is larger than 1 MiB");
+  }
+  return text;
+}
+
+std::filesystem::path absolute_rootfs(const oci::State& state, const oci::ContainerConfig& container) {
+  std::filesystem::path root = container.root_path;
+  if (root.empty()) throw Error("config.json of bundle " + state.bundle + " names no root");
+  if (root.is_relative()) root = std::filesystem::path(state.bundle) / root;
+  return root.lexically_normal();
+}
+
+}  // namespace
+
+void run(const std::string& config_flag, log::Options log_options) {
+  const config::HookConfig config = config::load_hook_config(config_flag);
+  if (!config.cli.debug.empty()) {
+    log_options.file = config.cli.debug;
+    log::setup(log_options);
+  }
+  spdlog::debug("config: {}", config.source.empty() ? "built-in defaults" : config.source);
+  const std::string state_json = read_stdin();
+  const oci::State state = oci::parse_state(state_json);
+  if (state.bundle.empty()) throw Error("container state names no bundle");
+  const oci::ContainerConfig container = oci::read_container_config(state.bundle);
+
+  const plan::Explanation e = plan::explain(container, config, plan::generate_options(config));
+  for (const auto& w : e.request.warnings) spdlog::warn("{}", w);
+  if (!e.request.gpu_container) {
+    spdlog::debug("{}", e.resolution.reason);
+    return;
+  }
+  if (e.resolution.unserved) throw Error(e.resolution.reason);
+  spdlog::info("{} path serves the container: {}", e.resolution.path, e.resolution.reason);
+  for (const auto& env : e.resolution.plan.env)
+    spdlog::info("env edit {} not applied: the container's process already exists", env);
+
+  plan::ApplyContext ctx;
+  ctx.pid = state.pid.value_or(0);
+  ctx.rootfs = absolute_rootfs(state, container);
+  ctx.state_json = state_json;
+  ctx.no_cgroups = config.cli.no_cgroups;
+  plan::apply_plan(e.resolution.plan, ctx);
+  spdlog::debug("applied: {} device nodes, {} mounts, {} links, {} ldcache folders, {} hooks",
+                e.resolution.plan.device_nodes.size(), e.resolution.plan.mounts.size(), e.resolution.plan.links.size(),
+                e.resolution.plan.ldcache_folders.size(), e.resolution.plan.hooks.size());
+}
+
+}  // namespace gpuhooks::prestart
