@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/plan/cgroup_v2_devices.h"
 #include "common/rootfs/in_root.h"
 #include "common/split_join.h"
 #include "common/unique_fd.h"
@@ -24,27 +26,16 @@ std::string read_small(const std::string& path) {
 
 }  // namespace
 
-std::string devices_cgroup_dir(int pid, const std::string& proc_cgroup, const std::string& mountinfo) {
-  // /proc/<pid>/cgroup: "<id>:<controllers>:<path>"; v1 has a line naming devices, v2 only "0::<path>".
-  std::string cgroup_path;
-  bool unified = false;
-  std::istringstream lines(proc_cgroup);
-  for (std::string line; std::getline(lines, line);) {
-    auto a = line.find(':'), b = line.find(':', a + 1);
-    if (a == std::string::npos || b == std::string::npos) continue;
-    auto controllers = split(std::string_view(line).substr(a + 1, b - a - 1), ',');
-    for (const auto& c : controllers)
-      if (c == "devices") cgroup_path = line.substr(b + 1);
-    if (line.compare(0, 3, "0::") == 0) unified = true;
-  }
-  if (cgroup_path.empty()) {
-    if (unified)
-      throw Error("process " + std::to_string(pid) +
-                  " is in a cgroup v2 hierarchy; device rules there are an eBPF program, which gpuhooks does not "
-                  "write yet (set nvidia-container-cli.no-cgroups = true, or give the devices in config.json)");
-    throw Error("no devices cgroup found for process " + std::to_string(pid));
-  }
-  // mountinfo: "id parent maj:min root mount-point options ... - fstype source super-options".
+namespace {
+
+struct CgroupMount {
+  std::string root;
+  std::string point;
+};
+
+// The mount of the devices v1 hierarchy, or of cgroup2, in mountinfo ("id parent maj:min root mount-point
+// options ... - fstype source super-options").
+std::optional<CgroupMount> find_mount(const std::string& mountinfo, bool unified) {
   std::istringstream mounts(mountinfo);
   for (std::string line; std::getline(mounts, line);) {
     auto dash = line.find(" - ");
@@ -53,21 +44,56 @@ std::string devices_cgroup_dir(int pid, const std::string& proc_cgroup, const st
     std::string id, parent, dev, root, point, fstype, source, super;
     head >> id >> parent >> dev >> root >> point;
     tail >> fstype >> source >> super;
-    if (fstype != "cgroup") continue;
-    bool devices = false;
-    for (const auto& o : split(super, ',')) devices = devices || o == "devices";
-    if (!devices) continue;
-    if (root.rfind("/..", 0) == 0) throw Error("relative path in the devices cgroup mount prefix " + root);
-    std::string rel = cgroup_path;
-    if (root != "/" && rel.rfind(root, 0) == 0) rel = rel.substr(root.size());
-    return point + (rel.empty() || rel[0] == '/' ? "" : "/") + rel;
+    if (fstype != (unified ? "cgroup2" : "cgroup")) continue;
+    if (!unified) {
+      bool devices = false;
+      for (const auto& o : split(super, ',')) devices = devices || o == "devices";
+      if (!devices) continue;
+    }
+    if (root.rfind("/..", 0) == 0) throw Error("relative path in the cgroup mount prefix " + root);
+    return CgroupMount{root, point};
   }
-  throw Error("no cgroup filesystem mounted for the devices subsystem in /proc/self/mountinfo");
+  return std::nullopt;
+}
+
+}  // namespace
+
+DevicesCgroup devices_cgroup(int pid, const std::string& proc_cgroup, const std::string& mountinfo) {
+  // /proc/<pid>/cgroup: "<id>:<controllers>:<path>"; the devices v1 line, and the unified "0::<path>".
+  std::optional<std::string> v1_path, v2_path;
+  std::istringstream lines(proc_cgroup);
+  for (std::string line; std::getline(lines, line);) {
+    auto a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    for (const auto& c : split(std::string_view(line).substr(a + 1, b - a - 1), ','))
+      if (c == "devices") v1_path = line.substr(b + 1);
+    if (line.compare(0, 3, "0::") == 0) v2_path = line.substr(3);
+  }
+  // Which one rules devices is what is mounted here, as for the runtime that placed the container (runc looks at
+  // /sys/fs/cgroup): a devices v1 hierarchy wins; otherwise cgroup2.
+  auto v1_mount = v1_path ? find_mount(mountinfo, false) : std::nullopt;
+  auto v2_mount = !v1_mount && v2_path ? find_mount(mountinfo, true) : std::nullopt;
+  if (!v1_mount && !v2_mount) {
+    if (!v1_path && !v2_path) throw Error("no devices or unified cgroup found for process " + std::to_string(pid));
+    throw Error(v1_path ? "no cgroup filesystem mounted for the devices subsystem in /proc/self/mountinfo"
+                        : "no cgroup2 filesystem in /proc/self/mountinfo");
+  }
+  const CgroupMount& m = v1_mount ? *v1_mount : *v2_mount;
+  std::string rel = v1_mount ? *v1_path : *v2_path;
+  if (m.root != "/" && rel.rfind(m.root, 0) == 0) rel = rel.substr(m.root.size());
+  return {!v1_mount, m.point + (rel.empty() || rel[0] == '/' ? "" : "/") + rel};
 }
 
 void allow_devices(int pid, const std::vector<CgroupRule>& rules) {
-  const std::string dir = devices_cgroup_dir(pid, read_small("/proc/" + std::to_string(pid) + "/cgroup"),
-                                             read_small("/proc/self/mountinfo"));
+  const DevicesCgroup cg =
+      devices_cgroup(pid, read_small("/proc/" + std::to_string(pid) + "/cgroup"), read_small("/proc/self/mountinfo"));
+  if (cg.unified) {
+    UniqueFd dir(::open(cg.dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (!dir.valid()) throw sys_error("cannot open the container's cgroup " + cg.dir);
+    allow_devices_v2(dir.get(), rules);
+    return;
+  }
+  const std::string dir = cg.dir;
   UniqueFd fd(::open((dir + "/devices.allow").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
   if (!fd.valid()) throw sys_error("cannot open " + dir + "/devices.allow");
   for (const auto& r : rules) {

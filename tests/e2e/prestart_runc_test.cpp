@@ -127,6 +127,23 @@ TEST(PrestartLegacy, AGpuIndexTheHostLacksFailsTheStartWithBothReasons) {
       << r.err;
 }
 
+// ---- cgroup v2: the runtime's eBPF device program, with our rules in front ------------------------------------
+
+TEST(PrestartCgroupV2, TheGpuNodesOpenAndANodeNotGivenStaysDenied) {
+  const auto& host = shared_simulated_host(2);
+  HookConfig config(host, "legacy");
+  Bundle b;
+  ASSERT_EQ(::mknod(b.host_path_of("/n0").c_str(), S_IFCHR | 0666, makedev(195, 0)), 0);
+  b.env("NVIDIA_VISIBLE_DEVICES=1");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell(
+      "grep -c '^0::' /proc/self/cgroup; head -c1 /dev/nvidia1 2>&1 >/dev/null | sed 's/.*: //'; "
+      "head -c1 /n0 2>&1 >/dev/null | sed 's/.*: //'; echo x > /dev/null && echo null-still-works");
+  auto r = run_runc(b, 60, Cgroups::kV2);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\nNo such device or address\nOperation not permitted\nnull-still-works\n");
+}
+
 // ---- CDI first ----------------------------------------------------------------------------------------------------
 
 TEST(PrestartCdi, ASpecInTheSpecDirServesTheContainerInModeCdi) {

@@ -33,14 +33,19 @@ std::string unique_container_id() {
   return "gpuhooks-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
 }
 
-test::RunResult run_runc(const Bundle& bundle, int timeout_s) {
+test::RunResult run_runc(const Bundle& bundle, int timeout_s, Cgroups cgroups) {
   bundle.write_config();
   const fs::path state_dir = bundle.scratch("runc-state");
   const std::string id = unique_container_id();
   ContainerCleanup cleanup(state_dir, id);
-  return test::run(test::with_timeout(
-                       timeout_s, {kRunc, "--root", state_dir.string(), "run", "--bundle", bundle.dir().string(), id}),
-                   "", kRuncEnv);
+  std::vector<std::string> argv = {kRunc, "--root", state_dir.string(), "run", "--bundle", bundle.dir().string(), id};
+  if (cgroups == Cgroups::kV2) {
+    // runtimes.md §1e: in a private mount namespace with cgroup2 on /sys/fs/cgroup, runc runs in unified mode.
+    argv.insert(argv.begin(),
+                {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                 "umount -R /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && exec \"$@\"", "sh"});
+  }
+  return test::run(test::with_timeout(timeout_s, argv), "", kRuncEnv);
 }
 
 }  // namespace gpuhooks::e2e

@@ -15,6 +15,9 @@ std::string unique_container_id();
 // Writes the bundle's config.json and runs it to completion. out/err are the container's (and runc's) output;
 // exit_code is the container process's exit code, or runc's own when creation failed (a failing hook: 1).
 // A run that hangs is killed after `timeout_s` (exit code 124).
-test::RunResult run_runc(const Bundle& bundle, int timeout_s = 60);
+// kV2 runs runc where /sys/fs/cgroup is cgroup2 (a private mount namespace: the host itself is hybrid v1), so the
+// container's device rules are an eBPF program.
+enum class Cgroups { kHost, kV2 };
+test::RunResult run_runc(const Bundle& bundle, int timeout_s = 60, Cgroups cgroups = Cgroups::kHost);
 
 }  // namespace gpuhooks::e2e
