@@ -9,6 +9,7 @@
 
 #include "e2e/harness/bundle.h"
 #include "e2e/harness/cdi_cli.h"
+#include "e2e/harness/prestart_config.h"
 #include "e2e/harness/runc.h"
 #include "e2e/harness/simulated_host.h"
 
@@ -20,36 +21,12 @@ namespace {
 constexpr const char* kNvidiaSmi = "/usr/local/nvidia/bin/nvidia-smi";
 constexpr const char* kCacheLine = "\tlibnvidia-ml.so.1 (libc6,x86-64) => /usr/local/nvidia/lib64/libnvidia-ml.so.1\n";
 
-// A config.toml for the simulated host, with its own (empty unless written) CDI spec dir.
-struct HookConfig {
-  test::TempDir dir;
-  fs::path file = dir / "config.toml";
-  fs::path spec_dir = dir / "cdi";
-  fs::path log = dir / "hook.log";  // runc shows a hook's stderr only when the hook fails
-
-  HookConfig(const SimulatedHost& host, const std::string& mode) {
-    fs::create_directories(spec_dir);
-    test::write_file(file,
-                     "[nvidia-container-cli]\nroot = \"" + host.root().string() + "\"\ndebug = \"" + log.string() +
-                         "\"\nldconfig = \"@/sbin/ldconfig\"\n\n[nvidia-container-runtime]\nmode = \"" + mode +
-                         "\"\n\n[nvidia-container-runtime.modes.cdi]\nspec-dirs = [\"" + spec_dir.string() + "\"]\n");
-  }
-};
-
-// Docker's hook: args ["nvidia-container-runtime-hook", "prestart"]; the config file through the hook's own env.
-Hook prestart_hook(const HookConfig& config) {
-  return Hook{test::built("nvidia-container-runtime-hook").string(),
-              {"nvidia-container-runtime-hook", "prestart"},
-              std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                                       "NVIDIA_CTK_CONFIG_FILE_PATH=" + config.file.string()}};
-}
-
 std::string gpu_script() {
   return std::string("ldconfig -p | grep -F 'libnvidia-ml.so.1 '; ") + kNvidiaSmi +
          " -L; head -c1 /dev/nvidia0 2>&1 >/dev/null | sed 's/.*: //'";
 }
 
-test::RunResult run_with_gpus(const HookConfig& config, const std::string& visible, const std::string& script) {
+test::RunResult run_with_gpus(const PrestartConfig& config, const std::string& visible, const std::string& script) {
   Bundle b;
   b.env("NVIDIA_VISIBLE_DEVICES=" + visible);
   b.hook(Stage::kPrestart, prestart_hook(config));
@@ -59,7 +36,7 @@ test::RunResult run_with_gpus(const HookConfig& config, const std::string& visib
 
 TEST(PrestartLegacy, AllGivesEveryGpuItsNodesTheLibrariesAndTheCgroup) {
   const auto& host = shared_simulated_host(2);
-  HookConfig config(host, "auto");
+  PrestartConfig config(host, "auto");
   auto r = run_with_gpus(config, "all", gpu_script());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, std::string(kCacheLine) + nvidia_smi_list(host.gpus()) + "No such device or address\n");
@@ -67,7 +44,7 @@ TEST(PrestartLegacy, AllGivesEveryGpuItsNodesTheLibrariesAndTheCgroup) {
 
 TEST(PrestartLegacy, AnIndexGivesOnlyThatGpu) {
   const auto& host = shared_simulated_host(2);
-  HookConfig config(host, "legacy");
+  PrestartConfig config(host, "legacy");
   auto r = run_with_gpus(config, "1", std::string(kNvidiaSmi) + " -L; ls /dev | grep -c '^nvidia[0-9]'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, nvidia_smi_list({host.gpus()[1]}) + "1\n");
@@ -75,7 +52,7 @@ TEST(PrestartLegacy, AnIndexGivesOnlyThatGpu) {
 
 TEST(PrestartLegacy, AUuidGivesThatGpu) {
   const auto& host = shared_simulated_host(2);
-  HookConfig config(host, "legacy");
+  PrestartConfig config(host, "legacy");
   auto r = run_with_gpus(config, host.gpus()[1].uuid, std::string(kNvidiaSmi) + " -L");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, nvidia_smi_list({host.gpus()[1]}));
@@ -83,7 +60,7 @@ TEST(PrestartLegacy, AUuidGivesThatGpu) {
 
 TEST(PrestartLegacy, ANodeTheContainerWasNotGivenStaysDenied) {
   const auto& host = shared_simulated_host(2);
-  HookConfig config(host, "legacy");
+  PrestartConfig config(host, "legacy");
   // GPU 1 only. The image carries a node for GPU 0: the cgroup must still refuse it.
   Bundle b;
   ASSERT_EQ(::mknod(b.host_path_of("/n0").c_str(), S_IFCHR | 0666, makedev(195, 0)), 0);
@@ -97,17 +74,17 @@ TEST(PrestartLegacy, ANodeTheContainerWasNotGivenStaysDenied) {
 
 TEST(PrestartLegacy, TheLogSaysWhichPathServedAndWhy) {
   const auto& host = shared_simulated_host(1);
-  HookConfig config(host, "auto");
+  PrestartConfig config(host, "auto");
   auto r = run_with_gpus(config, "0", "true");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string log = test::read_file(config.log);
+  const std::string log = config.log_text();
   EXPECT_NE(log.find("legacy path serves the container: unresolvable CDI devices nvidia.com/gpu=0"), std::string::npos)
       << log;
 }
 
 TEST(PrestartLegacy, WithoutAGpuRequestTheHookDoesNothing) {
   const auto& host = shared_simulated_host(1);
-  HookConfig config(host, "auto");
+  PrestartConfig config(host, "auto");
   Bundle b;
   b.hook(Stage::kPrestart, prestart_hook(config));
   b.shell("ls /dev | grep -c nvidia; ls /usr/local/nvidia 2>&1 | sed 's/.*: //'");
@@ -118,7 +95,7 @@ TEST(PrestartLegacy, WithoutAGpuRequestTheHookDoesNothing) {
 
 TEST(PrestartLegacy, AGpuIndexTheHostLacksFailsTheStartWithBothReasons) {
   const auto& host = shared_simulated_host(2);
-  HookConfig config(host, "auto");
+  PrestartConfig config(host, "auto");
   auto r = run_with_gpus(config, "3", "echo started");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.out, "");
@@ -131,7 +108,7 @@ TEST(PrestartLegacy, AGpuIndexTheHostLacksFailsTheStartWithBothReasons) {
 
 TEST(PrestartCgroupV2, TheGpuNodesOpenAndANodeNotGivenStaysDenied) {
   const auto& host = shared_simulated_host(2);
-  HookConfig config(host, "legacy");
+  PrestartConfig config(host, "legacy");
   Bundle b;
   ASSERT_EQ(::mknod(b.host_path_of("/n0").c_str(), S_IFCHR | 0666, makedev(195, 0)), 0);
   b.env("NVIDIA_VISIBLE_DEVICES=1");
@@ -148,7 +125,7 @@ TEST(PrestartCgroupV2, TheGpuNodesOpenAndANodeNotGivenStaysDenied) {
 
 TEST(PrestartCdi, ASpecInTheSpecDirServesTheContainerInModeCdi) {
   const auto& host = shared_simulated_host(2);
-  HookConfig config(host, "cdi");
+  PrestartConfig config(host, "cdi");
   auto gen = run_gpuhooks({"cdi", "generate", "--driver-root", host.root().string(), "--nvidia-cdi-hook-path",
                            test::built("nvidia-cdi-hook").string(), "--ldconfig-path", "/sbin/ldconfig", "--output",
                            (config.spec_dir / "nvidia.yaml").string()});
@@ -156,14 +133,14 @@ TEST(PrestartCdi, ASpecInTheSpecDirServesTheContainerInModeCdi) {
   auto r = run_with_gpus(config, "0", gpu_script());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, std::string(kCacheLine) + nvidia_smi_list({host.gpus()[0]}) + "No such device or address\n");
-  const std::string log = test::read_file(config.log);
+  const std::string log = config.log_text();
   EXPECT_NE(log.find("cdi path serves the container"), std::string::npos) << log;
   EXPECT_NE(log.find("env edit NVIDIA_VISIBLE_DEVICES=void not applied"), std::string::npos) << log;
 }
 
 TEST(PrestartCdi, NoSpecAndNoFallbackFailsTheStartInModeCdi) {
   const auto& host = shared_simulated_host(1);
-  HookConfig config(host, "cdi");
+  PrestartConfig config(host, "cdi");
   auto r = run_with_gpus(config, "0", "echo started");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.out, "");

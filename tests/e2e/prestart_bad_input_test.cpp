@@ -1,0 +1,95 @@
+// The prestart hook given bad input through the real runc: one line, exit 1, the container does not start, and
+// nothing of ours is left: the image's files and the host's mount table are as they were.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "e2e/harness/bundle.h"
+#include "e2e/harness/host_snapshot.h"
+#include "e2e/harness/prestart_config.h"
+#include "e2e/harness/read_only_bind.h"
+#include "e2e/harness/runc.h"
+#include "e2e/harness/simulated_host.h"
+
+namespace gpuhooks::e2e {
+namespace {
+
+// The host's mounts under `dir` (other tests may mount elsewhere at the same time).
+std::string host_mounts(const std::filesystem::path& dir) {
+  std::string out;
+  std::istringstream lines(test::read_file("/proc/self/mountinfo"));
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(dir.string()) != std::string::npos) out += line + "\n";
+  return out;
+}
+
+TEST(PrestartBadInput, AReadOnlyRootfsFailsTheStartAndLeavesNothing) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell("echo started");
+  b.write_config();
+  const std::string before = describe_host_tree(b.rootfs());
+  test::RunResult r;
+  std::string mounts_during, mounts_after;
+  {
+    ReadOnlyBind read_only(b.rootfs());
+    mounts_during = host_mounts(b.dir());
+    r = run_runc(b);
+    mounts_after = host_mounts(b.dir());
+  }
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
+  EXPECT_EQ(describe_host_tree(b.rootfs()), before);
+  EXPECT_EQ(mounts_after, mounts_during);
+}
+
+TEST(PrestartBadInput, AnUnknownCapabilityFailsTheStartWithTheReferencesWords) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "auto");
+  Bundle b;
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.env("NVIDIA_DRIVER_CAPABILITIES=compute,teleport");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell("echo started");
+  auto r = run_runc(b);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("unsupported capabilities found in 'compute,teleport'"), std::string::npos) << r.err;
+}
+
+TEST(PrestartBadInput, AnUnmetRequirementFailsTheStartNamingItAndTheHostValue) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "auto");
+  Bundle b;
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.env("NVIDIA_REQUIRE_CUDA=cuda>=99.0");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell("echo started");
+  const std::string before = host_mounts(b.dir()) + host_mounts(host.root());
+  auto r = run_runc(b);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("cuda>=99.0"), std::string::npos) << r.err;
+  EXPECT_EQ(host_mounts(b.dir()) + host_mounts(host.root()), before);
+}
+
+TEST(PrestartBadInput, ARestartedContainerRootGetsNothingTwice) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell("ls /etc/ld.so.conf.d | wc -l; ls -la /usr/local/nvidia/lib64 | wc -l");
+  auto first = run_runc(b);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto second = run_runc(b);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, first.out);
+}
+
+}  // namespace
+}  // namespace gpuhooks::e2e
