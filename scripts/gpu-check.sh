@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # gpu-check.sh: the whole CDI path on a machine with a real NVIDIA GPU, or (--simulate) on the simulated GPU host.
-# Builds gpuhooks and nvidia-cdi-hook, runs `gpuhooks cdi generate` against the driver, injects one device into a
-# runc bundle with `gpuhooks cdi inject`, runs `nvidia-smi -L` inside with plain runc, and prints a short table: the
-# spec's summary, the container's output, and how long generate and the container run took. With --bench N it
+# Builds gpuhooks, nvidia-cdi-hook and nvidia-container-runtime-hook, runs `gpuhooks cdi generate` against the
+# driver, injects one device into a runc bundle with `gpuhooks cdi inject`, runs `nvidia-smi -L` inside with plain
+# runc; then runs a bundle shaped like Docker's `--gpus all` (our prestart hook, NVIDIA_VISIBLE_DEVICES=all, no
+# device entries) once through the CDI path and once through the legacy path; and prints a short table: the
+# spec's summary, each container's output, and how long generate and the container runs took. With --bench N it
 # then runs scripts/bench (N runs per configuration) with the same runc and busybox, the hooks indexing the real
 # driver folder (the one the spec mounts libnvidia-ml from).
 # The GPU machine of /work/shared/reference/gpu-host-h100.md has no network, no Docker and no runc: runc, its
@@ -12,7 +14,7 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-debian_packages=(runc libseccomp2 busybox-static)
+debian_packages=(runc libseccomp2 busybox-static libbpf1 libelf1)
 
 usage() {
   cat <<USAGE
@@ -72,12 +74,12 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # --- 1. build ---------------------------------------------------------------------------------------------------------
 mkdir -p "$build"; build=$(cd "$build" && pwd)  # the spec names the hook by absolute path
 if command -v cmake >/dev/null && command -v ninja >/dev/null; then
-  note "building gpuhooks and nvidia-cdi-hook in $build"
-  GPUHOOKS_BUILD_DIR=$build build_targets gpuhooks nvidia-cdi-hook >&2
+  note "building gpuhooks, nvidia-cdi-hook and nvidia-container-runtime-hook in $build"
+  GPUHOOKS_BUILD_DIR=$build build_targets gpuhooks nvidia-cdi-hook nvidia-container-runtime-hook >&2
 fi
-gpuhooks="$build/gpuhooks" hook="$build/nvidia-cdi-hook"
-[[ -x "$gpuhooks" && -x "$hook" ]] ||
-  die "no cmake/ninja here and $build lacks gpuhooks or nvidia-cdi-hook (--build-dir)"
+gpuhooks="$build/gpuhooks" hook="$build/nvidia-cdi-hook" prestart="$build/nvidia-container-runtime-hook"
+[[ -x "$gpuhooks" && -x "$hook" && -x "$prestart" ]] ||
+  die "no cmake/ninja here and $build lacks gpuhooks, nvidia-cdi-hook or nvidia-container-runtime-hook (--build-dir)"
 
 # --- 2. runc and busybox ----------------------------------------------------------------------------------------------
 if [[ -n "$debs" ]]; then
@@ -108,8 +110,8 @@ fi
 # --- 4. rootfs: scripts/make-busybox-rootfs ---------------------------------------------------------------------------
 # Its copies of the host's glibc and ld.so run the driver's nvidia-smi, and its copy of the host's ldconfig binary
 # answers `ldconfig -p` inside (gpu-host-h100.md §9).
-bundle="$work/bundle" rootfs="$work/bundle/rootfs"
-busybox_root "$rootfs" "$busybox"
+bundle="$work/bundle"
+busybox_root "$work/rootfs-template" "$busybox"
 
 # --- 5. generate, validate --------------------------------------------------------------------------------------------
 spec_dir="$work/cdi" spec="$work/cdi/nvidia.json"
@@ -124,11 +126,18 @@ nvidia_smi=$(jq -r '[.containerEdits.mounts[]?.containerPath | select(endswith("
   "$spec")
 
 # --- 6. bundle, inject, run -------------------------------------------------------------------------------------------
-(cd "$bundle" && run_runc spec)
 script="ldconfig -p | grep -F 'libnvidia-ml.so.1 '; $nvidia_smi -L; echo in-container-exit=\$?"
-jq --arg s "$script" '.process.terminal=false | .root.readonly=false | .process.args=["/bin/sh","-c",$s]
-  | .process.env=["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]' \
-  "$bundle/config.json" >"$bundle/config.json.new" && mv "$bundle/config.json.new" "$bundle/config.json"
+# A runc bundle running $script; extra jq (a filter) shapes it further.
+make_bundle() {
+  local dir=$1 extra=${2:-.}
+  mkdir -p "$dir"
+  [[ -d "$dir/rootfs" ]] || cp -a "$work/rootfs-template" "$dir/rootfs"
+  (cd "$dir" && run_runc spec)
+  jq --arg s "$script" '.process.terminal=false | .root.readonly=false | .process.args=["/bin/sh","-c",$s]
+    | .process.env=["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] | '"$extra" \
+    "$dir/config.json" >"$dir/config.json.new" && mv "$dir/config.json.new" "$dir/config.json"
+}
+make_bundle "$bundle"
 "$gpuhooks" cdi inject --spec-dir "$spec_dir" --device "$device" --bundle "$bundle"
 
 t0=$(now_ms)
@@ -138,7 +147,31 @@ rc=$?
 set -e
 run_ms=$(( $(now_ms) - t0 ))
 
-# --- 7. the table -----------------------------------------------------------------------------------------------------
+# --- 7. the prestart hook, as Docker's --gpus all calls it: CDI path, then legacy path ---------------------------
+declare -A prestart_rc prestart_out prestart_ms
+for path in cdi legacy; do
+  dir="$work/prestart-$path"
+  mkdir -p "$dir"
+  jq -n -r --arg root "$driver_root" --arg mode "$path" --arg specs "$spec_dir" --arg log "$dir/hook.log" \
+    '"[nvidia-container-cli]\nroot = \($root | tojson)\ndebug = \($log | tojson)\nldconfig = \"@/sbin/ldconfig\"\n"
+     + "[nvidia-container-runtime]\nmode = \($mode | tojson)\n"
+     + "[nvidia-container-runtime.modes.cdi]\nspec-dirs = [\($specs | tojson)]"' >"$dir/config.toml"
+  hook_env=$(jq -n -c --arg cfg "$dir/config.toml" --arg ld "$(printf %s "${runc_env[@]}" | sed s/^LD_LIBRARY_PATH=//)" \
+    '["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NVIDIA_CTK_CONFIG_FILE_PATH=" + $cfg]
+     + (if $ld == "" then [] else ["LD_LIBRARY_PATH=" + $ld] end)')
+  make_bundle "$dir/bundle" '.process.env += ["NVIDIA_VISIBLE_DEVICES=all"] | .linux.devices = null
+    | .hooks.prestart = [{path: "'"$prestart"'", args: ["nvidia-container-runtime-hook", "prestart"],
+                          env: '"$hook_env"'}]'
+  t0=$(now_ms)
+  set +e
+  prestart_out[$path]=$(run_runc --root "$runc_state" run --bundle "$dir/bundle" "$container_id-$path" </dev/null 2>&1)
+  prestart_rc[$path]=$?
+  set -e
+  prestart_ms[$path]=$(( $(now_ms) - t0 ))
+  run_runc --root "$runc_state" delete --force "$container_id-$path" >/dev/null 2>&1 || true
+done
+
+# --- 8. the table -----------------------------------------------------------------------------------------------------
 name=${device#*=}
 hooks_of() { jq -r "$1"' | [.hooks[]?.args[1]] | if length == 0 then "none" else join(", ") end' "$spec"; }
 printf '%-12s %s\n' "mode" "$mode"
@@ -151,11 +184,19 @@ printf '%-12s %s\n' "$device" "$(jq -r --arg n "$name" '.devices[] | select(.nam
   | "\([.deviceNodes[]?.path] | join(" ")), \(.mounts // [] | length) mounts, \(.hooks // [] | length) hooks"' "$spec")"
 printf '%-12s %s\n' "container" "runc exit $rc"
 while IFS= read -r line; do printf '%-12s %s\n' "" "$line"; done <<<"$output"
+for path in cdi legacy; do
+  printf '%-12s %s\n' "prestart" "--gpus all shape, $path path: runc exit ${prestart_rc[$path]}, ${prestart_ms[$path]} ms"
+  while IFS= read -r line; do printf '%-12s %s\n' "" "$line"; done <<<"${prestart_out[$path]}"
+done
 printf '%-12s %s ms\n' "generate" "$generate_ms"
 printf '%-12s %s ms\n' "runc run" "$run_ms"
 [[ $rc -eq 0 && "$output" == *"in-container-exit=0"* ]] || die "the container did not list the GPU"
+for path in cdi legacy; do
+  [[ ${prestart_rc[$path]} -eq 0 && "${prestart_out[$path]}" == *"in-container-exit=0"* ]] ||
+    die "the prestart hook's $path path did not give the container its GPUs"
+done
 
-# --- 8. optional: the hook benchmark on this machine ------------------------------------------------------------------
+# --- 9. optional: the hook benchmark on this machine ------------------------------------------------------------------
 if [[ $bench_runs -gt 0 ]]; then
   ml=$(jq -r '[.. | objects | .hostPath? // empty | select(test("/libnvidia-ml\\.so\\.[0-9]"))][0] // empty' "$spec")
   [[ -n "$ml" ]] || die "the spec mounts no libnvidia-ml.so.<version>; no driver folder for --bench"
