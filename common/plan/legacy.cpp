@@ -61,7 +61,11 @@ Plan plan_legacy(const discovery::HostDiscovery& host, const std::vector<std::st
         std::find_if(spec.devices.begin(), spec.devices.end(), [&](const cdi::Device& d) { return d.name == id; });
     if (it != spec.devices.end()) edits.push_back(&it->edits);
   }
-  return plan_from_edits(edits);
+  Plan plan = plan_from_edits(edits);
+  // The generated spec's env (NVIDIA_VISIBLE_DEVICES=void, NVIDIA_CTK_LIBCUDA_DIR) is for containers that a CDI
+  // spec serves; nothing asked for it here, so it is not reported as an edit that could not be made.
+  plan.env.clear();
+  return plan;
 }
 
 }  // namespace gpuhooks::plan
