@@ -55,6 +55,20 @@ class Hooks {
     hooks.push_back(std::move(h));
   }
 
+  // One createContainer hook process for all of ours in `hooks`: `<hook> [args] -- <hook> [args] ...`, in their
+  // order (nvidia-cdi-hook runs them in one process, the state read once). --separate-hooks keeps one hook per
+  // subcommand, for specs that NVIDIA's nvidia-cdi-hook must run.
+  void merge(std::vector<cdi::Hook>& hooks) const {
+    if (options_.separate_hooks || hooks.size() < 2) return;
+    const size_t prefix = std::filesystem::path(options_.hook_path).filename() == "nvidia-ctk" ? 2 : 1;
+    cdi::Hook merged = hooks.front();
+    for (size_t i = 1; i < hooks.size(); ++i) {
+      merged.args.push_back("--");
+      merged.args.insert(merged.args.end(), hooks[i].args.begin() + static_cast<long>(prefix), hooks[i].args.end());
+    }
+    hooks = {std::move(merged)};
+  }
+
  private:
   const GenerateOptions& options_;
 };
@@ -229,10 +243,12 @@ cdi::Spec build_spec(const discovery::HostDiscovery& host, const GenerateOptions
   cdi::Spec spec;
   spec.kind = options.vendor + "/" + options.class_name;
   spec.edits = common_edits(host, options, hooks);
+  hooks.merge(spec.edits.hooks);
   auto selected = select_devices(all_devices(host, hooks), options.device_ids);
   cdi::Device all{"all", {}, {}};
   for (auto& d : selected) {
     sort_edits(d.edits);
+    hooks.merge(d.edits.hooks);
     merge_into(all.edits, d.edits);
     for (const auto& strategy : options.device_name_strategies) {
       std::string name = strategy == "index" ? d.index_name : strategy == "uuid" ? d.uuid : d.type_index_name;

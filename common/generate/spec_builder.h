@@ -20,6 +20,7 @@ struct GenerateOptions {
   bool no_all_device = false;
   std::vector<std::string> device_ids = {"all"};  // all, none, N, N:M, GPU-…, MIG-…
   bool debug = false;                             // the hooks' NVIDIA_CTK_DEBUG value
+  bool separate_hooks = false;                    // one hook per subcommand, not one process for all of them
 };
 
 // Checks the flags alone (strategies, vendor, class, hook names, device-id syntax); throws Error with the message

@@ -68,27 +68,56 @@ void add_device_node(Plan& plan, const cdi::DeviceNode& spec_node) {
   add_once(plan.cgroup_rules, CgroupRule{node.type, node.major, node.minor, access});
 }
 
+void add_links(Plan& plan, const std::vector<std::string>& args) {
+  for (const auto& spec : flag_values(args, "--link")) {
+    auto sep = spec.find("::");
+    if (sep == std::string::npos || spec.find("::", sep + 2) != std::string::npos)
+      throw Error("invalid symlink specification " + spec);
+    add_once(plan.links, Link{spec.substr(0, sep), spec.substr(sep + 2)});
+  }
+}
+
+void add_ldcache(Plan& plan, const std::vector<std::string>& args) {
+  for (auto& f : flag_values(args, "--folder")) add_once(plan.ldcache_folders, std::move(f));
+  if (auto p = flag_values(args, "--ldconfig-path"); !p.empty()) plan.ldconfig_path = p.back();
+}
+
 void add_hook(Plan& plan, const cdi::Hook& h) {
   if (h.hook_name != "createContainer") {
     spdlog::warn("CDI {} hook {} cannot run from a prestart hook; skipped", h.hook_name, h.path);
     return;
   }
   auto args = our_hook_args(h);
-  if (args && !args->empty() && (*args)[0] == "create-symlinks") {
-    for (const auto& spec : flag_values(*args, "--link")) {
-      auto sep = spec.find("::");
-      if (sep == std::string::npos || spec.find("::", sep + 2) != std::string::npos)
-        throw Error("invalid symlink specification " + spec);
-      add_once(plan.links, Link{spec.substr(0, sep), spec.substr(sep + 2)});
+  if (!args) {
+    add_once(plan.hooks, Hook{h.path, h.args, h.env, h.timeout});
+    return;
+  }
+  // Ours, one subcommand or several (`a [flags] -- b [flags]`): links and ldcache folders are done in-process;
+  // the other subcommands stay one child process of the same hook binary.
+  std::vector<std::string> rest(h.args.begin(), h.args.end() - static_cast<long>(args->size()));
+  const size_t prefix = rest.size();
+  std::vector<std::string> segment;
+  auto flush = [&] {
+    if (segment.empty()) return;
+    if (segment[0] == "create-symlinks") {
+      add_links(plan, segment);
+    } else if (segment[0] == "update-ldcache") {
+      add_ldcache(plan, segment);
+    } else {
+      if (rest.size() > prefix) rest.push_back("--");
+      rest.insert(rest.end(), segment.begin(), segment.end());
     }
-    return;
+    segment.clear();
+  };
+  for (const auto& a : *args) {
+    if (a == "--") {
+      flush();
+    } else {
+      segment.push_back(a);
+    }
   }
-  if (args && !args->empty() && (*args)[0] == "update-ldcache") {
-    for (auto& f : flag_values(*args, "--folder")) add_once(plan.ldcache_folders, std::move(f));
-    if (auto p = flag_values(*args, "--ldconfig-path"); !p.empty()) plan.ldconfig_path = p.back();
-    return;
-  }
-  add_once(plan.hooks, Hook{h.path, h.args, h.env, h.timeout});
+  flush();
+  if (rest.size() > prefix) add_once(plan.hooks, Hook{h.path, rest, h.env, h.timeout});
 }
 
 }  // namespace

@@ -107,6 +107,9 @@ void add_generate(CLI::App& group) {
   cmd->add_option("--enable-hook,--enable-hooks", flags->spec.enabled_hooks, "Hook name; repeatable")
       ->delimiter(',')
       ->envname("NVIDIA_CTK_CDI_GENERATE_ENABLED_HOOKS");
+  cmd->add_flag("--separate-hooks", flags->spec.separate_hooks,
+                "One createContainer hook per subcommand (for NVIDIA's nvidia-cdi-hook), not one for all")
+      ->envname("NVIDIA_CTK_CDI_GENERATE_SEPARATE_HOOKS");
   cmd->add_flag("--no-all-device", flags->spec.no_all_device, "Do not add the 'all' device")
       ->envname("NVIDIA_CTK_CDI_GENERATE_NO_ALL_DEVICE");
   cmd->add_option("--device-id,--device-ids,--device,--devices", flags->spec.device_ids,

@@ -27,13 +27,14 @@ struct GeneratedSpec {
   json spec;
 
   // `vendor` empty: the default kind nvidia.com/gpu.
-  GeneratedSpec(const SimulatedHost& host, const std::string& vendor = "") {
+  GeneratedSpec(const SimulatedHost& host, const std::string& vendor = "", bool separate_hooks = false) {
     const std::string root = host.root().string();
     std::vector<std::string> args{"cdi", "generate", "--driver-root", root, "--dev-root", root,
                                   "--nvidia-cdi-hook-path", test::built("nvidia-cdi-hook").string(),
                                   // The host's ldconfig, explicitly: the hook copies it into the container root.
                                   "--ldconfig-path", "/sbin/ldconfig", "--output", file.string()};
     if (!vendor.empty()) args.insert(args.end(), {"--vendor", vendor});
+    if (separate_hooks) args.push_back("--separate-hooks");
     auto r = run_gpuhooks(args);
     if (r.exit_code != 0) throw std::runtime_error("gpuhooks cdi generate failed: " + r.err);
     spec = json::parse(test::read_file(file));
@@ -127,6 +128,26 @@ TEST(GenerateInjectRunc, DeviceOneShowsOnlyTheSecondGpu) {
   auto r = run_injected(g, {"nvidia.com/gpu=1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[1]}));
+}
+
+// One hook process for all our hooks (the default) or one per subcommand (--separate-hooks): the same container.
+TEST(GenerateInjectRunc, BothHookFormsGiveTheSameView) {
+  const auto& host = shared_simulated_host(2);
+  GeneratedSpec one(host), separate(host, "", true);
+  ASSERT_EQ(one.spec["containerEdits"]["hooks"].size(), 1u);
+  ASSERT_EQ(separate.spec["containerEdits"]["hooks"].size(), 5u);
+  const std::string view = "; ls -l /usr/local/nvidia/lib64 | grep -c -- '->'; ls /etc/ld.so.conf.d | wc -l";
+  auto run_view = [&](const GeneratedSpec& g) {
+    Bundle b;
+    b.shell(g.script() + view);
+    auto inject = inject_cdi_devices(b, g.dir.path(), {"nvidia.com/gpu=all"});
+    return inject.exit_code != 0 ? inject : run_runc(b);
+  };
+  auto r1 = run_view(one), r2 = run_view(separate);
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  EXPECT_EQ(r1.out, r2.out);
+  EXPECT_EQ(r1.out.rfind(expected_cache_line(one) + nvidia_smi_list(host.gpus()), 0), 0u) << r1.out;
 }
 
 TEST(GenerateInjectRunc, DeviceAllShowsBothGpus) {

@@ -94,7 +94,7 @@ TEST(CdiGenerate, MountsDriverLibrariesReadOnlyFromTheDriverRootAtTheirRealHostP
 }
 
 TEST(CdiGenerate, EmitsTheCommonHooksInTheReferenceOrderEachWithAnExplicitEnv) {
-  json spec = spec_of(test::simulated_host());
+  json spec = spec_of(test::simulated_host(), {"--separate-hooks"});
   const json& edits = spec["containerEdits"];
   EXPECT_THAT(hook_names(edits), ElementsAre("create-symlinks", "enable-cuda-compat", "update-ldcache",
                                              "disable-device-node-modification", "update-application-profile"));
@@ -119,7 +119,7 @@ TEST(CdiGenerate, CreatesSonameAndDevLinksForTheLibraries) {
 }
 
 TEST(CdiGenerate, DisableHookRemovesThatHookOnly) {
-  json spec = spec_of(test::simulated_host(), {"--disable-hook", "enable-cuda-compat"});
+  json spec = spec_of(test::simulated_host(), {"--separate-hooks", "--disable-hook", "enable-cuda-compat"});
   EXPECT_THAT(hook_names(spec["containerEdits"]),
               ElementsAre("create-symlinks", "update-ldcache", "disable-device-node-modification",
                           "update-application-profile"));
@@ -142,14 +142,14 @@ TEST(CdiGenerate, EnablingAllHooksIsRejected) {
 }
 
 TEST(CdiGenerate, LdconfigPathIsPassedToUpdateLdcache) {
-  json spec = spec_of(test::simulated_host(), {"--ldconfig-path", "/sbin/ldconfig.real"});
+  json spec = spec_of(test::simulated_host(), {"--separate-hooks", "--ldconfig-path", "/sbin/ldconfig.real"});
   EXPECT_EQ(spec["containerEdits"]["hooks"][2]["args"],
             json::parse(R"(["nvidia-cdi-hook","update-ldcache","--ldconfig-path","/sbin/ldconfig.real","--folder",)"
                         R"("/usr/local/nvidia/lib64"])"));
 }
 
 TEST(CdiGenerate, ANvidiaCtkHookPathUsesTheHookSubcommandForm) {
-  json spec = spec_of(test::simulated_host(), {"--nvidia-cdi-hook-path", "/opt/bin/nvidia-ctk"});
+  json spec = spec_of(test::simulated_host(), {"--separate-hooks", "--nvidia-cdi-hook-path", "/opt/bin/nvidia-ctk"});
   EXPECT_EQ(spec["containerEdits"]["hooks"][3]["path"], "/opt/bin/nvidia-ctk");
   EXPECT_EQ(spec["containerEdits"]["hooks"][3]["args"],
             json::parse(R"(["nvidia-ctk","hook","disable-device-node-modification"])"));
@@ -263,4 +263,12 @@ TEST(CdiGenerate, ARootWithoutADriverFailsNamingWhatIsMissing) {
 }
 
 }  // namespace
+TEST(CdiGenerate, ByDefaultTheCommonHooksAreOneHookProcess) {
+  json spec = spec_of(test::simulated_host());
+  ASSERT_EQ(spec["containerEdits"]["hooks"].size(), 1u);
+  std::vector<std::string> args = spec["containerEdits"]["hooks"][0]["args"];
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--"), 4);
+  EXPECT_EQ(args.front(), "nvidia-cdi-hook");
+}
+
 }  // namespace gpuhooks

@@ -74,6 +74,13 @@ class SpecBuilder : public ::testing::Test {
     return nullptr;
   }
 
+  // One hook per subcommand, as NVIDIA's nvidia-cdi-hook needs them: the form whose hooks the rules below name.
+  static GenerateOptions separate() {
+    GenerateOptions o;
+    o.separate_hooks = true;
+    return o;
+  }
+
   test::TempDir dir;
   discovery::HostDiscovery host;
 };
@@ -180,7 +187,7 @@ TEST_F(SpecBuilder, TheEnvNamesTheLibraryDirAndStopsALegacyHookFromActingAgain) 
 }
 
 TEST_F(SpecBuilder, TheHooksRunInTheReferenceOrderWithTheirArguments) {
-  cdi::Spec spec = build_spec(host, {});
+  cdi::Spec spec = build_spec(host, separate());
   EXPECT_THAT(hook_names(spec.edits), ElementsAre("create-symlinks", "enable-cuda-compat", "update-ldcache",
                                                   "disable-device-node-modification", "update-application-profile"));
   for (const auto& h : spec.edits.hooks) {
@@ -197,7 +204,7 @@ TEST_F(SpecBuilder, TheHooksRunInTheReferenceOrderWithTheirArguments) {
 }
 
 TEST_F(SpecBuilder, TheLdconfigPathIsPassedToUpdateLdcache) {
-  GenerateOptions o;
+  GenerateOptions o = separate();
   o.ldconfig_path = "/sbin/ldconfig.real";
   EXPECT_THAT(build_spec(host, o).edits.hooks[2].args,
               ElementsAre("nvidia-cdi-hook", "update-ldcache", "--ldconfig-path", "/sbin/ldconfig.real", "--folder",
@@ -205,13 +212,13 @@ TEST_F(SpecBuilder, TheLdconfigPathIsPassedToUpdateLdcache) {
 }
 
 TEST_F(SpecBuilder, AHookPathNamedNvidiaCtkGetsTheHookSubcommand) {
-  GenerateOptions o;
+  GenerateOptions o = separate();
   o.hook_path = "/usr/bin/nvidia-ctk";
   EXPECT_THAT(build_spec(host, o).edits.hooks[4].args, ElementsAre("nvidia-ctk", "hook", "update-application-profile"));
 }
 
 TEST_F(SpecBuilder, DisabledHooksAreLeftOutAndChmodOnlyRunsWhenEnabled) {
-  GenerateOptions o;
+  GenerateOptions o = separate();
   o.disabled_hooks = {"all"};
   EXPECT_THAT(build_spec(host, o).edits.hooks, IsEmpty());
   o.disabled_hooks = {"update-ldcache"};
@@ -222,17 +229,38 @@ TEST_F(SpecBuilder, DisabledHooksAreLeftOutAndChmodOnlyRunsWhenEnabled) {
 
 TEST_F(SpecBuilder, AWildcardDriverVersionGetsNoCudaCompatHook) {
   host.driver_version = "*.*";
-  auto hooks = hook_names(build_spec(host, {}).edits);
+  auto hooks = hook_names(build_spec(host, separate()).edits);
   EXPECT_EQ(std::count(hooks.begin(), hooks.end(), "enable-cuda-compat"), 0);
 }
 
 TEST_F(SpecBuilder, AHostWithoutLibrariesGetsNoLdcacheHookAndNoLibraryDir) {
   host.files.files.clear();
   host.library_links.clear();
-  cdi::Spec spec = build_spec(host, {});
+  cdi::Spec spec = build_spec(host, separate());
   EXPECT_THAT(hook_names(spec.edits),
               ElementsAre("enable-cuda-compat", "disable-device-node-modification", "update-application-profile"));
   EXPECT_THAT(spec.edits.env, ElementsAre("NVIDIA_VISIBLE_DEVICES=void"));
+}
+
+TEST_F(SpecBuilder, ByDefaultOurHooksRunAsOneProcessInTheReferenceOrder) {
+  cdi::Spec spec = build_spec(host, {});
+  ASSERT_EQ(spec.edits.hooks.size(), 1u);
+  EXPECT_THAT(
+      spec.edits.hooks[0].args,
+      ElementsAre("nvidia-cdi-hook", "create-symlinks", "--link", "libcuda.so.1::/usr/lib/x86_64-linux-gnu/libcuda.so",
+                  "--", "enable-cuda-compat", "--host-driver-version=580.159.04", "--", "update-ldcache", "--folder",
+                  "/usr/lib/x86_64-linux-gnu", "--", "disable-device-node-modification", "--",
+                  "update-application-profile"));
+  EXPECT_THAT(spec.edits.hooks[0].env, ElementsAre("NVIDIA_CTK_DEBUG=false"));
+}
+
+TEST_F(SpecBuilder, TheOneHookOfNvidiaCtkKeepsItsHookSubcommandOnce) {
+  GenerateOptions o;
+  o.hook_path = "/usr/bin/nvidia-ctk";
+  o.disabled_hooks = {"create-symlinks", "enable-cuda-compat", "update-ldcache"};
+  EXPECT_THAT(
+      build_spec(host, o).edits.hooks[0].args,
+      ElementsAre("nvidia-ctk", "hook", "disable-device-node-modification", "--", "update-application-profile"));
 }
 
 }  // namespace

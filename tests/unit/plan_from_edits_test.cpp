@@ -87,6 +87,20 @@ TEST(PlanFromEdits, OtherCreateContainerHooksRunAsChildren) {
   EXPECT_EQ(p.hooks[1], (Hook{"/opt/vendor/hook", {"hook", "x"}, {}, 5}));
 }
 
+TEST(PlanFromEdits, OurOneProcessHookIsSplitIntoLinksFoldersAndOneChildForTheRest) {
+  cdi::ContainerEdits e;
+  e.hooks = {our_hook({"nvidia-cdi-hook", "create-symlinks", "--link", "a::/x/a", "--", "enable-cuda-compat",
+                       "--host-driver-version=580.1", "--", "update-ldcache", "--folder", "/usr/lib64", "--",
+                       "disable-device-node-modification"})};
+  Plan p = plan_of(e);
+  EXPECT_THAT(p.links, ElementsAre(Link{"a", "/x/a"}));
+  EXPECT_THAT(p.ldcache_folders, ElementsAre("/usr/lib64"));
+  ASSERT_EQ(p.hooks.size(), 1u);
+  EXPECT_EQ(p.hooks[0].args,
+            (std::vector<std::string>{"nvidia-cdi-hook", "enable-cuda-compat", "--host-driver-version=580.1", "--",
+                                      "disable-device-node-modification"}));
+}
+
 TEST(PlanFromEdits, HooksOfOtherStagesCannotRunFromAPrestartHook) {
   cdi::ContainerEdits e;
   e.hooks = {{"poststop", "/bin/true", {}, {}, std::nullopt}, {"prestart", "/bin/true", {}, {}, std::nullopt}};
