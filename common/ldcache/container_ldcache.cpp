@@ -1,7 +1,10 @@
 #include "common/ldcache/container_ldcache.h"
 
+#include <linux/capability.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+
+#include <cstdlib>
 
 #include "common/error.h"
 #include "common/ldcache/linker_config_plan.h"
@@ -10,6 +13,37 @@
 #include "common/rootfs/sealed_exec.h"
 
 namespace gpuhooks::ldcache {
+namespace {
+
+constexpr const char* kTempCache = "/etc/ld.so.cache~";  // where ldconfig writes the new cache before its rename
+// ldconfig's own allocations (the cache it builds, the lines it reads): a few MiB for thousands of libraries. The
+// bound counts the heap and private writable maps, not the read-only maps of the libraries it inspects (ldconfig
+// maps each library whole; CUDA's are hundreds of MiB to GiBs), which is why it is RLIMIT_DATA and not RLIMIT_AS.
+constexpr rlim_t kMaxLdconfigData = rlim_t{1} << 30;
+
+// The image's /etc/ld.so.cache~ is ldconfig's scratch name, overwritten by every run; anything but a regular file
+// there (a FIFO blocks ldconfig's open for writing forever) is removed first.
+void clear_temp_cache(const rootfs::InRoot& inside) {
+  auto st = inside.lstat(kTempCache);
+  if (st && !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) inside.remove(kTempCache);
+}
+
+}  // namespace
+
+std::chrono::seconds ldconfig_timeout(const char* value) {
+  if (value == nullptr || *value == '\0') return kDefaultLdconfigTimeout;
+  char* end = nullptr;
+  errno = 0;
+  // strtol skips leading blanks and takes a sign: a digit must come first.
+  const bool digit_first = *value >= '0' && *value <= '9';
+  const long seconds = digit_first ? std::strtol(value, &end, 10) : 0;
+  if (!digit_first || errno != 0 || *end != '\0' || seconds < 1 || seconds > kMaxLdconfigTimeout.count()) {
+    spdlog::warn("Ignoring {}={}: not a whole number of seconds from 1 to {}; using {} s", kTimeoutVariable,
+                 rootfs::printable(value), kMaxLdconfigTimeout.count(), kDefaultLdconfigTimeout.count());
+    return kDefaultLdconfigTimeout;
+  }
+  return std::chrono::seconds(seconds);
+}
 
 std::string host_ldconfig(std::string path) {
   const std::string real = ".real";
@@ -24,23 +58,45 @@ void update_container_ldcache(const std::filesystem::path& root, const std::vect
                               const std::string& ldconfig_path) {
   const std::string ldconfig = host_ldconfig(ldconfig_path);
   rootfs::InRoot host_view(root);  // fails early, with the root's name, when it is missing
+  // The prestart hook comes here without the CDI hook's non_system_root(): the host's "/" under any name (a symlink
+  // to it, a bind mount of it) would have ldconfig rewrite the host's own cache and drop-ins.
+  struct stat opened {
+  }, host{};
+  if (::fstat(host_view.fd(), &opened) == 0 && ::stat("/", &host) == 0 && opened.st_dev == host.st_dev &&
+      opened.st_ino == host.st_ino)
+    throw Error("refusing to update the linker cache of container root " + rootfs::printable(root) +
+                ": it is the host's root directory");
   refuse_read_only_root(host_view);
   auto binary = rootfs::SealedBinary::copy_of(ldconfig);
   const auto arch = build_arch();
   const std::vector<std::string> argv = {std::filesystem::path(ldconfig).filename().string(), "-f", "/etc/ld.so.conf",
                                          "-C", "/etc/ld.so.cache"};
-  spdlog::debug("Updating the ldcache of {} with {} ({} folders)", root.string(), ldconfig, folders.size());
-  rootfs::run_isolated_in_root(root, ldconfig, [&] {
-    rootfs::InRoot inside("/");
-    try {
-      apply_linker_config(inside, plan_linker_config(inside, folders, arch));
-    } catch (const Error& e) {
-      // Inside, the root is "/": put the host name of the root back into the message.
-      throw Error(std::string(e.what()) + " (container root " + root.string() + ")");
-    }
-    int err = binary.exec(argv, {});  // an empty environment: nothing of the hook's reaches ldconfig
-    throw sys_error("failed to execute " + ldconfig + " in container root " + root.string(), err);
-  });
+  rootfs::IsolationOptions options;
+  const auto timeout = ldconfig_timeout(std::getenv(kTimeoutVariable));
+  options.timeout = timeout;
+  // ldconfig reads files and writes the cache and soname links in a root whose files root owns: plain root needs
+  // no capability for that. CAP_DAC_OVERRIDE stays for images whose directories are not root's or not writable
+  // by their owner (ldconfig would fail to write the cache, or skip a folder, where the reference's succeeds).
+  rootfs::ExecConfinement confinement{{CAP_DAC_OVERRIDE}, kMaxLdconfigData, static_cast<rlim_t>(timeout.count())};
+  spdlog::debug("Updating the ldcache of {} with {} ({} folders, {} s at most)", root.string(), ldconfig,
+                folders.size(), timeout.count());
+  rootfs::run_isolated_in_root(
+      root, ldconfig,
+      [&] {
+        rootfs::InRoot inside("/");
+        try {
+          apply_linker_config(inside, plan_linker_config(inside, folders, arch));
+          clear_temp_cache(inside);
+        } catch (const Error& e) {
+          // Inside, the root is "/": put the host name of the root back into the message.
+          throw Error(std::string(e.what()) + " (container root " + rootfs::printable(root) + ")");
+        }
+        rootfs::confine_before_exec(confinement);
+        int err = binary.exec(argv, {});  // an empty environment: nothing of the hook's reaches ldconfig
+        throw sys_error(
+            "failed to execute " + rootfs::printable(ldconfig) + " in container root " + rootfs::printable(root), err);
+      },
+      options);
 }
 
 }  // namespace gpuhooks::ldcache

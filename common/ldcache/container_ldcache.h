@@ -5,18 +5,32 @@
 // the linker configuration plan there (paths are container paths after the pivot) and replaces itself with that
 // copy, with an empty environment and the reference's argv: [basename, "-f", "/etc/ld.so.conf", "-C",
 // "/etc/ld.so.cache"].
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace gpuhooks::ldcache {
 
+// How long ldconfig may take, configuration included, before it is killed and the hook fails with one line
+// ("<ldconfig> took longer than N s in container root R; killed"): a hook that hangs blocks the container start for
+// good. NVIDIA_CTK_HOOK_TIMEOUT, whole seconds from 1 to 3600, in the hook's environment (a CDI spec's hook "env"
+// entry, or the environment of the prestart hook) sets it; the default is 10 s. ldconfig takes well under a second
+// for a large CUDA image; the default leaves room for a loaded host. ldconfig also gets CPU time of that many
+// seconds, 1 GiB of data, CAP_DAC_OVERRIDE only, no_new_privs and no descriptor above stderr.
+inline constexpr const char* kTimeoutVariable = "NVIDIA_CTK_HOOK_TIMEOUT";
+inline constexpr std::chrono::seconds kDefaultLdconfigTimeout{10};
+inline constexpr std::chrono::seconds kMaxLdconfigTimeout{3600};
+// The timeout `value` (the variable's value, or nullptr) asks for; the default, with a warning, when it is not valid.
+std::chrono::seconds ldconfig_timeout(const char* value);
+
 // Ubuntu's /sbin/ldconfig is a shell script around /sbin/ldconfig.real; the binary is what must be carried in.
 // The reference's rule: strip ".real", then prefer "<path>.real" when it exists on the host.
 std::string host_ldconfig(std::string path);
 
-// Throws Error (one line, naming the root) for a read-only root, a configuration link that leaves the root, an
-// ldconfig that cannot be copied or run, or one that fails.
+// Throws Error (one line, naming the root) for the host's root under another name, a read-only root, a configuration
+// link that leaves the root, a configuration ldconfig could hang or blow up on (ld_so_conf.h), an ldconfig that
+// cannot be copied or run, one that fails, or one that takes longer than ldconfig_timeout().
 void update_container_ldcache(const std::filesystem::path& root, const std::vector<std::string>& folders,
                               const std::string& ldconfig_path);
 

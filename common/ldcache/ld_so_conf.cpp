@@ -1,16 +1,28 @@
 #include "common/ldcache/ld_so_conf.h"
 
 #include <fnmatch.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <climits>
 #include <set>
 #include <sstream>
 
+#include "common/error.h"
+
 namespace gpuhooks::ldcache {
 namespace {
 
 constexpr int kMaxIncludeDepth = 16;  // a cycle of includes is cut by "each file once"; this bounds odd chains
+// The image writes the patterns, and symlink loops in its root make a pattern of n wildcard components ("include
+// /l/*/*/*/...") visit 2^n entries or more: 18 steps took 2 s, 30 would take hours. A real configuration visits a
+// few dozen entries ("include /etc/ld.so.conf.d/*.conf"); past this many, counted over every pattern of one reading
+// (directory entries listed plus final paths checked), the configuration is refused.
+constexpr size_t kMaxGlobEntries = 1 << 16;
+// ldconfig reads each configuration file whole (a line at a time with getline: a sparse multi-GB file without a
+// newline is one allocation of its size). Real ones are a few hundred bytes; a larger one is refused before
+// ldconfig runs.
+constexpr off_t kMaxConfBytes = 1 << 20;
 
 bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
@@ -27,11 +39,34 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+struct GlobBudget {
+  size_t left = kMaxGlobEntries;
+  void spend(size_t n, const std::string& pattern) {
+    if (n > left)
+      throw Error("the linker configuration's include pattern " + rootfs::printable(pattern) + " visits more than " +
+                  std::to_string(kMaxGlobEntries) + " directory entries (a symlink loop?); refusing it");
+    left -= n;
+  }
+};
+
+void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts, size_t i, const std::string& prefix,
+               std::vector<std::string>& out, GlobBudget& budget, const std::string& pattern);
+
+std::vector<std::string> glob_with(const rootfs::InRoot& root, const std::string& pattern, GlobBudget& budget) {
+  std::vector<std::string> out;
+  // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
+  // this also bounds the recursion over wildcard components.
+  if (pattern.size() >= PATH_MAX) return out;
+  glob_walk(root, rootfs::path_components(pattern), 0, "/", out, budget, pattern);
+  return out;
+}
+
 struct ConfReader {
   const rootfs::InRoot& root;
   std::vector<std::string> dirs;
   std::set<std::string> seen_dirs;
   std::set<std::string> read_files;
+  GlobBudget budget;
 
   void add_dir(const std::string& raw) {
     std::string d = normalise_dir(raw);
@@ -40,7 +75,17 @@ struct ConfReader {
 
   void read(const std::string& file, int depth) {
     if (depth > kMaxIncludeDepth || !read_files.insert(file).second) return;
-    if (!root.is_regular_file(file)) return;
+    auto st = root.stat(file);
+    // ldconfig opens what the configuration names, and a FIFO nobody writes (or a device: /dev/zero never ends)
+    // blocks or feeds it forever. Refused here, before ldconfig runs, with its name; the run's deadline is the
+    // second line, for what changes after this look.
+    if (st && (S_ISFIFO(st->st_mode) || S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)))
+      throw Error("linker configuration file " + rootfs::printable(file) + " is a " +
+                  (S_ISFIFO(st->st_mode) ? "FIFO" : "device") + "; refusing to run ldconfig on it");
+    if (!st || !S_ISREG(st->st_mode)) return;
+    if (st->st_size > kMaxConfBytes)
+      throw Error("linker configuration file " + rootfs::printable(file) + " is " + std::to_string(st->st_size) +
+                  " bytes, more than 1 MiB; refusing to run ldconfig on it");
     std::string content;
     try {
       content = root.read_file(file);
@@ -64,7 +109,7 @@ struct ConfReader {
         std::string pattern;
         while (words >> pattern) {
           if (pattern[0] != '/') pattern = parent_dir(file) + "/" + pattern;
-          for (const auto& match : glob_in_root(root, pattern)) read(match, depth + 1);
+          for (const auto& match : glob_with(root, pattern, budget)) read(match, depth + 1);
         }
       } else if (first != "hwcap") {
         add_dir(line);
@@ -74,8 +119,9 @@ struct ConfReader {
 };
 
 void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts, size_t i, const std::string& prefix,
-               std::vector<std::string>& out) {
+               std::vector<std::string>& out, GlobBudget& budget, const std::string& pattern) {
   if (i == parts.size()) {
+    budget.spend(1, pattern);
     if (root.exists(prefix)) out.push_back(prefix);
     return;
   }
@@ -84,7 +130,7 @@ void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts
     // there are ("./././..."), and the walk may run on the isolated child's own, bounded stack.
     std::string path = prefix;
     while (i < parts.size() && !has_wildcard(parts[i])) path += (path == "/" ? "" : "/") + parts[i++];
-    glob_walk(root, parts, i, path, out);
+    glob_walk(root, parts, i, path, out, budget, pattern);
     return;
   }
   const std::string base = prefix == "/" ? "/" : prefix + "/";
@@ -96,9 +142,11 @@ void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts
   } catch (const std::exception&) {
     return;
   }
+  budget.spend(names.size(), pattern);
   std::sort(names.begin(), names.end());
   for (const auto& name : names)
-    if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PERIOD) == 0) glob_walk(root, parts, i + 1, base + name, out);
+    if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PERIOD) == 0)
+      glob_walk(root, parts, i + 1, base + name, out, budget, pattern);
 }
 
 }  // namespace
@@ -121,7 +169,7 @@ bool is_debian_like(const rootfs::InRoot& root) { return root.is_regular_file("/
 
 std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path,
                                          const std::optional<std::string>& content) {
-  ConfReader reader{root, {}, {}, {}};
+  ConfReader reader{root, {}, {}, {}, {}};
   if (content) {
     reader.read_files.insert(conf_path);
     reader.parse(conf_path, *content, 0);
@@ -132,12 +180,8 @@ std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::
 }
 
 std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::string& pattern) {
-  std::vector<std::string> out;
-  // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
-  // this also bounds the recursion over wildcard components.
-  if (pattern.size() >= PATH_MAX) return out;
-  glob_walk(root, rootfs::path_components(pattern), 0, "/", out);
-  return out;
+  GlobBudget budget;
+  return glob_with(root, pattern, budget);
 }
 
 std::string normalise_dir(const std::string& dir) {

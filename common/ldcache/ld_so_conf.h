@@ -21,13 +21,16 @@ bool is_debian_like(const rootfs::InRoot& root);
 
 // Every directory named by `conf_path` and, recursively, by the files its `include` lines match (each file read
 // once; missing files and unmatched patterns ignored, as ldconfig does). Relative include patterns are taken
-// relative to the including file's directory (glibc's rule). `hwcap` lines are not directories. Paths are
+// relative to the including file's directory (glibc's rule). `hwcap` lines are not directories. Throws Error for a
+// configuration file larger than 1 MiB or that is a FIFO or a device, and when the include patterns together visit more
+// than 65536 directory entries (symlink loops make that exponential): ldconfig would be run on either. Paths are
 // normalised (trailing "/" removed); order of first appearance kept. `content`, when given, is read as the text of
 // `conf_path` in place of the file (a configuration about to be written).
 std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path,
                                          const std::optional<std::string>& content = std::nullopt);
 
-// Files matching a glob pattern (wildcards allowed in any component) inside the root, sorted, as glob(3).
+// Files matching a glob pattern (wildcards allowed in any component) inside the root, sorted, as glob(3). Throws Error
+// past 65536 directory entries visited.
 std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::string& pattern);
 
 // "/usr/lib/" -> "/usr/lib", "//lib//x" -> "/lib/x"; "" stays "".

@@ -124,7 +124,7 @@ std::string musl_path_file(Arch arch) {
 void refuse_read_only_root(const rootfs::InRoot& root) {
   struct statvfs vfs {};
   if (::fstatvfs(root.fd(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
-    throw Error("container root " + root.host_path().string() +
+    throw Error("container root " + rootfs::printable(root.host_path()) +
                 " is read-only; cannot write its linker configuration (" + kLdSoConfD + ")");
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/oci/json_file.h"
 #include "common/split_join.h"
 #include "common/unique_fd.h"
 
@@ -20,7 +21,6 @@ namespace {
 using nlohmann::json;
 
 // Runtimes write a few KiB; the bound keeps a hostile or broken bundle from making the hook read without end.
-constexpr size_t kMaxConfigBytes = 16u << 20;
 
 // A type problem, worded as the reference's "could not decode OCI spec" panic; parse_container_config adds the source.
 [[noreturn]] void decode_error(const std::string& what) { throw Error("could not decode OCI spec: " + what); }
@@ -217,10 +217,7 @@ ContainerConfig parse_container_config(std::string_view json_text, const std::st
   try {
     j = json::parse(json_text);
   } catch (const json::parse_error& e) {
-    // nlohmann's text is one line (it writes control bytes as <U+000A>); drop its "[json.exception...] " tag.
-    std::string what = e.what();
-    if (size_t tag = what.find("] "); tag != std::string::npos) what.erase(0, tag + 2);
-    throw Error(source + ": could not decode OCI spec: " + what);
+    throw Error(source + ": could not decode OCI spec: " + json_error_text(e));
   }
   try {
     return parse_document(j);
@@ -232,23 +229,8 @@ ContainerConfig parse_container_config(std::string_view json_text, const std::st
 ContainerConfig read_container_config(const std::string& bundle_dir) {
   const std::string path = bundle_dir + (bundle_dir.empty() || bundle_dir.back() == '/' ? "" : "/") + "config.json";
   const std::string source = quote(path);
-  // O_NONBLOCK: a FIFO in place of the file must not hang the hook before the type check below refuses it.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-  if (!fd.valid()) throw sys_error(source + ": could not open OCI spec");
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) throw sys_error(source + ": could not open OCI spec");
-  if (S_ISDIR(st.st_mode)) throw Error(source + ": could not read OCI spec: is a directory");
-  if (!S_ISREG(st.st_mode)) throw Error(source + ": could not read OCI spec: not a regular file");
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw sys_error(source + ": could not read OCI spec");
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxConfigBytes) throw Error(source + ": could not read OCI spec: larger than 16 MiB");
-  }
+  const std::string text =
+      read_json_file(path, source + ": could not open OCI spec", source + ": could not read OCI spec");
   return parse_container_config(text, source);
 }
 

@@ -1,11 +1,11 @@
 #include "common/oci/state.h"
 
-#include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common/error.h"
+#include "common/oci/container_config.h"
+#include "common/oci/json_file.h"
 
 namespace gpuhooks::oci {
 
@@ -49,24 +49,20 @@ State read_state(const std::string& spec_path, std::istream& in) {
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     return parse_state(text);
   }
-  std::ifstream file(spec_path);
-  if (!file) throw sys_error("failed to open container state " + spec_path);
-  std::stringstream buf;
-  buf << file.rdbuf();
-  return parse_state(buf.str());
+  const std::string what = "failed to open container state " + quote(spec_path);
+  return parse_state(read_json_file(spec_path, what, what));
 }
 
 static std::string root_from_config(const std::filesystem::path& bundle) {
-  const auto config = bundle / "config.json";
-  std::ifstream file(config);
-  if (!file) throw sys_error("failed to load OCI spec " + config.string());
+  const std::string config = (bundle / "config.json").string();
+  const std::string source = "failed to load OCI spec " + quote(config);
   json j;
   try {
-    j = json::parse(file);
+    j = json::parse(read_json_file(config, source, source));
   } catch (const json::parse_error& e) {
-    throw Error("failed to load OCI spec " + config.string() + ": " + e.what());
+    throw Error(source + ": " + json_error_text(e));
   }
-  if (!j.is_object()) throw Error("failed to load OCI spec " + config.string() + ": not a JSON object");
+  if (!j.is_object()) throw Error(source + ": not a JSON object");
   auto root = j.find("root");
   if (root == j.end() || !root->is_object()) return {};
   auto path = root->find("path");

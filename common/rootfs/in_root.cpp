@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "common/oci/container_config.h"
 
 namespace gpuhooks::rootfs {
 namespace {
@@ -101,10 +102,18 @@ std::string random_suffix() {
 
 std::string show(std::string_view path) {
   std::string rel = relative(path);
-  return rel == "." ? "/" : "/" + rel;
+  return printable(rel == "." ? "/" : "/" + rel);
 }
 
 }  // namespace
+
+std::string printable(std::string_view path) {
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || ch == '"' || ch == '\\') return oci::quote(path);
+  }
+  return std::string(path);
+}
 
 bool openat2_available() {
   if (g_force_fallback) return false;
@@ -147,7 +156,7 @@ std::string InRoot::proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_str
 
 InRoot::InRoot(const std::filesystem::path& host_root) : host_root_(host_root) {
   int fd = ::open(host_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw sys_error("failed to open container root " + host_root.string());
+  if (fd < 0) throw sys_error("failed to open container root " + printable(host_root));
   root_.reset(fd);
 }
 
@@ -192,7 +201,7 @@ UniqueFd InRoot::try_open(std::string_view path, int flags, Follow follow, int* 
 UniqueFd InRoot::open(std::string_view path, int flags, Follow follow) const {
   int err = 0;
   UniqueFd fd = try_open(path, flags, follow, &err);
-  if (!fd.valid()) throw sys_error("failed to open " + show(path) + " in container root " + host_root_.string(), err);
+  if (!fd.valid()) throw sys_error("failed to open " + show(path) + " in container root " + printable(host_root_), err);
   return fd;
 }
 
@@ -264,16 +273,18 @@ UniqueFd InRoot::mkdir_all(std::string_view path, mode_t mode) const {
     UniqueFd fd = try_open(next, O_PATH | O_DIRECTORY, Follow::kAll, &err);
     if (!fd.valid() && err == ENOENT && name != ".." && name != ".") {
       if (::mkdirat(dir.get(), name.c_str(), mode) != 0 && errno != EEXIST)
-        throw sys_error("failed to create directory " + next + " in container root " + host_root_.string());
+        throw sys_error("failed to create directory " + printable(next) + " in container root " +
+                        printable(host_root_));
       fd = try_open(next, O_PATH | O_DIRECTORY, Follow::kAll, &err);
       // A dangling symlink: its target is taken inside the root, where it does not exist. We refuse rather than
       // create directories along a path the image chose (often a host path meant as an escape).
       if (!fd.valid() && err == ENOENT)
-        throw Error("failed to create directory " + next + " in container root " + host_root_.string() +
+        throw Error("failed to create directory " + printable(next) + " in container root " + printable(host_root_) +
                     ": it is a symlink whose target does not exist inside the container root");
     }
     if (!fd.valid())
-      throw sys_error("failed to create directory " + next + " in container root " + host_root_.string(), err);
+      throw sys_error("failed to create directory " + printable(next) + " in container root " + printable(host_root_),
+                      err);
     dir = std::move(fd);
     prefix = next;
   }
@@ -286,14 +297,14 @@ void InRoot::symlink(const std::string& target, std::string_view link) const {
   // A new name is created directly (symlinkat is atomic); only an existing entry is replaced through a temporary
   // link and rename, which costs a second directory update (measured: ~40% of create-symlinks' kernel time).
   if (::symlinkat(target.c_str(), dir.get(), base.c_str()) == 0) return;
-  if (errno != EEXIST) throw sys_error("failed to create symlink " + show(link) + " -> " + target);
+  if (errno != EEXIST) throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
   const std::string tmp = "." + base + ".gpuhooks-" + random_suffix();
   if (::symlinkat(target.c_str(), dir.get(), tmp.c_str()) != 0)
-    throw sys_error("failed to create symlink " + show(link) + " -> " + target);
+    throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
   if (::renameat(dir.get(), tmp.c_str(), dir.get(), base.c_str()) != 0) {
     int err = errno;
     ::unlinkat(dir.get(), tmp.c_str(), 0);
-    throw sys_error("failed to create symlink " + show(link) + " -> " + target, err);
+    throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target), err);
   }
 }
 
@@ -314,7 +325,7 @@ void InRoot::write_file(std::string_view path, std::string_view content, mode_t 
   UniqueFd dir = mkdir_all(parent);
   const std::string tmp = "." + base + ".gpuhooks-" + random_suffix();
   int fd = ::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) throw sys_error("failed to create " + show(path) + " in container root " + host_root_.string());
+  if (fd < 0) throw sys_error("failed to create " + show(path) + " in container root " + printable(host_root_));
   UniqueFd file(fd);
   try {
     write_all(file.get(), content, show(path));
@@ -331,7 +342,7 @@ void InRoot::create_file(std::string_view path, std::string_view content, mode_t
   auto [parent, base] = split_parent(path);
   UniqueFd dir = mkdir_all(parent);
   int fd = ::openat(dir.get(), base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) throw sys_error("failed to create " + show(path) + " in container root " + host_root_.string());
+  if (fd < 0) throw sys_error("failed to create " + show(path) + " in container root " + printable(host_root_));
   UniqueFd file(fd);
   write_all(file.get(), content, show(path));
   if (::fchmod(file.get(), mode) != 0) throw sys_error("failed to set the mode of " + show(path));
@@ -347,7 +358,12 @@ void InRoot::append_file(std::string_view path, std::string_view content, mode_t
 }
 
 std::string InRoot::read_file(std::string_view path, size_t max_bytes) const {
-  UniqueFd fd = open(path, O_RDONLY);
+  // O_NONBLOCK, then the type: a FIFO swapped in after a caller's own type check must not block the hook (a FIFO
+  // nobody writes blocks its reader forever); on a regular file the flag changes nothing.
+  UniqueFd fd = open(path, O_RDONLY | O_NONBLOCK);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw sys_error("failed to stat " + show(path));
+  if (!S_ISREG(st.st_mode)) throw Error("failed to read " + show(path) + ": not a regular file");
   std::string out;
   char buf[8192];
   while (out.size() < max_bytes) {

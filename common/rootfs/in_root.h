@@ -58,7 +58,8 @@ class InRoot {
   void create_file(std::string_view path, std::string_view content, mode_t mode) const;
   // Appends to a file, creating it with `mode` if missing; never through a final symlink.
   void append_file(std::string_view path, std::string_view content, mode_t mode) const;
-  // Reads a whole regular file (at most max_bytes).
+  // Reads a whole regular file (at most max_bytes); anything else (a FIFO, a device) is an Error, never a blocking
+  // read.
   std::string read_file(std::string_view path, size_t max_bytes = 1 << 20) const;
 
   // chmod without following a final symlink: a symlink is left alone (returns false), anything else is changed.
@@ -80,6 +81,14 @@ std::pair<std::string, std::string> split_parent(std::string_view path);
 
 // The non-empty components of a path, "." and ".." kept as they are: "/a//b/../c/" -> {"a", "b", "..", "c"}.
 std::vector<std::string> path_components(std::string_view path);
+
+// A path (or link target) for a one-line error message: as it is when every byte is printable, else oci::quote()d
+// ("/b\nx" -> "\"/b\\nx\""), so a name with a newline or an escape sequence, from an image or a bundle, can never split
+// or forge the hook's error line. Printable names stay unquoted: the messages users and tests know keep their shape.
+std::string printable(std::string_view path);
+inline std::string printable(const std::string& path) { return printable(std::string_view(path)); }
+inline std::string printable(const char* path) { return printable(std::string_view(path)); }
+inline std::string printable(const std::filesystem::path& path) { return printable(std::string_view(path.native())); }
 
 // Writes all of `content` to `fd` (retrying short writes and EINTR); Error "failed to write <what>" otherwise.
 void write_all(int fd, std::string_view content, const std::string& what);

@@ -1,14 +1,20 @@
 #include "common/rootfs/isolated_root.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 
 #include "common/error.h"
 #include "common/rootfs/in_root.h"
@@ -32,6 +38,85 @@ constexpr size_t kGuardSize = 64 << 10;
 // The child writes its error while the caller is still suspended: a message larger than the pipe would block it
 // forever. Messages are one line naming a path or two; longer ones are cut.
 constexpr size_t kMaxMessage = 4096;
+// What the child writes when its deadline passes before it could exec; the caller words the error.
+constexpr char kDeadlineMarker[] =
+    "\x01"
+    "deadline";
+// The child's error pipe, for its SIGALRM handler (the child has its own signal handlers: no CLONE_SIGHAND).
+int g_child_error_fd = -1;
+
+// Before exec the caller is suspended (CLONE_VFORK) and cannot time the child: the child times itself with a real
+// timer whose handler reports and exits. exec resets the handler to SIG_DFL, and the kernel drops a default-action
+// SIGALRM sent to a pid namespace's init, so the timer, still running, is harmless to the exec'd program; from then
+// on the caller, resumed, holds the deadline.
+extern "C" void on_child_deadline(int) {
+  ssize_t ignored = ::write(g_child_error_fd, kDeadlineMarker, sizeof kDeadlineMarker - 1);
+  (void)ignored;
+  ::_exit(1);
+}
+
+void arm_child_deadline(std::chrono::milliseconds timeout, int error_fd) {
+  if (timeout.count() <= 0) return;
+  g_child_error_fd = error_fd;
+  struct sigaction sa {};
+  sa.sa_handler = on_child_deadline;
+  sigemptyset(&sa.sa_mask);
+  if (::sigaction(SIGALRM, &sa, nullptr) != 0) throw sys_error("failed to set the isolated child's deadline");
+  struct itimerval when {};
+  when.it_value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  when.it_value.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
+  if (::setitimer(ITIMER_REAL, &when, nullptr) != 0) throw sys_error("failed to set the isolated child's deadline");
+}
+
+// "2" or "0.25": the timeout as the user set it, in seconds.
+std::string seconds_text(std::chrono::milliseconds timeout) {
+  const auto ms = timeout.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+
+Error deadline_error(const std::string& what, std::chrono::milliseconds timeout, const std::filesystem::path& root) {
+  return Error(what + " took longer than " + seconds_text(timeout) + " s in container root " + printable(root) +
+               "; killed");
+}
+
+void wait_blocking(pid_t pid, int* status) {
+  while (::waitpid(pid, status, 0) < 0) {
+    if (errno != EINTR) throw sys_error("failed to wait for the isolated child");
+  }
+}
+
+// Waits for the child until `deadline`; false when it is still running then. A pidfd where the kernel has one
+// (5.3): poll wakes the moment the child exits; otherwise short sleeps between non-blocking waits.
+bool wait_until(pid_t pid, std::chrono::steady_clock::time_point deadline, int* status) {
+  using namespace std::chrono;
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  for (;;) {
+    const auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
+    if (pidfd.valid()) {
+      struct pollfd p {
+        pidfd.get(), POLLIN, 0
+      };
+      int n = ::poll(&p, 1, static_cast<int>(std::max<milliseconds::rep>(left.count(), 0)));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw sys_error("failed to wait for the isolated child");
+      if (n == 0) return false;
+      wait_blocking(pid, status);
+      return true;
+    }
+    pid_t done = ::waitpid(pid, status, WNOHANG);
+    if (done < 0 && errno == EINTR) continue;
+    if (done < 0) throw sys_error("failed to wait for the isolated child");
+    if (done == pid) return true;
+    if (left.count() <= 0) return false;
+    struct timespec nap {
+      0, 2'000'000
+    };
+    ::nanosleep(&nap, nullptr);
+  }
+}
 
 // Private first: with a shared "/" (systemd hosts, hooks run from a shell) every mount below would otherwise
 // propagate to the caller's namespace.
@@ -48,10 +133,10 @@ void mount_fresh_proc(const InRoot& root) {
   UniqueFd proc = root.try_open("/proc", O_PATH | O_DIRECTORY, Follow::kAll, &err);
   if (!proc.valid()) {
     if (err == ENOENT) return;
-    throw sys_error("failed to open /proc in container root " + root.host_path().string(), err);
+    throw sys_error("failed to open /proc in container root " + printable(root.host_path()), err);
   }
   if (::mount("proc", InRoot::proc_fd_path(proc.get()).c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
-    throw sys_error("failed to mount a fresh proc at /proc in container root " + root.host_path().string());
+    throw sys_error("failed to mount a fresh proc at /proc in container root " + printable(root.host_path()));
 }
 
 // pivot_root needs the new root to be a mount: bind the root (with its proc) onto itself and return an fd of the
@@ -61,16 +146,16 @@ UniqueFd bind_root_onto_itself(const InRoot& root) {
   if (tree >= 0) {
     UniqueFd top(tree);
     if (::move_mount(top.get(), "", root.fd(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
-      throw sys_error("failed to bind container root " + root.host_path().string() + " onto itself");
+      throw sys_error("failed to bind container root " + printable(root.host_path()) + " onto itself");
     return top;
   }
-  if (errno != ENOSYS) throw sys_error("failed to clone the mounts of container root " + root.host_path().string());
+  if (errno != ENOSYS) throw sys_error("failed to clone the mounts of container root " + printable(root.host_path()));
   // Kernels before 5.2: the old API, then the root reopened by its name (named by the runtime, not by the image).
   const std::string fd_path = InRoot::proc_fd_path(root.fd());
   if (::mount(fd_path.c_str(), fd_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-    throw sys_error("failed to bind container root " + root.host_path().string() + " onto itself");
+    throw sys_error("failed to bind container root " + printable(root.host_path()) + " onto itself");
   UniqueFd top(::open(root.host_path().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!top.valid()) throw sys_error("failed to reopen container root " + root.host_path().string());
+  if (!top.valid()) throw sys_error("failed to reopen container root " + printable(root.host_path()));
   return top;
 }
 
@@ -111,11 +196,12 @@ void write_message(int fd, const std::string& text) {
                              const IsolationOptions& options, int error_fd) {
   try {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the hook
+    arm_child_deadline(options.timeout, error_fd);
     make_all_private();
     InRoot root(host_root);
     mount_fresh_proc(root);
     UniqueFd top = bind_root_onto_itself(root);
-    if (options.no_pivot || !pivot_into(top.get(), host_root.string())) move_into(top.get(), host_root.string());
+    if (options.no_pivot || !pivot_into(top.get(), printable(host_root))) move_into(top.get(), printable(host_root));
     body();
     ::_exit(0);
   } catch (const std::exception& e) {
@@ -183,14 +269,22 @@ void run_isolated_in_root(const std::filesystem::path& host_root, const std::str
   // own. No re-exec. The child leaves read_end alone (it is the caller's object; O_CLOEXEC closes the child's copy).
   ChildStack stack;
   ChildArgs args{host_root, body, options, write_end.get()};
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   int pid = ::clone(child_entry, stack.top(), static_cast<int>(kCloneFlags), &args);
   if (pid < 0) throw sys_error("failed to start a child in new mount/pid/ipc/uts/net namespaces");
+  // Here the child has exec'd or exited: its end of the pipe is closed (close-on-exec), so this read ends at once.
   write_end.reset();
   std::string message = read_all(read_end.get());
   int status = 0;
-  while (::waitpid(static_cast<pid_t>(pid), &status, 0) < 0) {
-    if (errno != EINTR) throw sys_error("failed to wait for the isolated child");
+  if (options.timeout.count() <= 0) {
+    wait_blocking(static_cast<pid_t>(pid), &status);
+  } else if (!wait_until(static_cast<pid_t>(pid), deadline, &status)) {
+    // SIGKILL reaches a pid namespace's init from its parent namespace, and takes every process in it along.
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    wait_blocking(static_cast<pid_t>(pid), &status);
+    throw deadline_error(what, options.timeout, host_root);
   }
+  if (message == kDeadlineMarker) throw deadline_error(what, options.timeout, host_root);
   if (!message.empty()) throw Error(message);
   if (WIFSIGNALED(status)) throw Error(what + " was killed by signal " + std::to_string(WTERMSIG(status)));
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0)

@@ -5,6 +5,8 @@
 // /proc/self/exe). The copy is a sealed memfd (F_SEAL_SEAL|SHRINK|GROW|WRITE), reopened read-only, so neither the
 // container nor the program itself can change it; nothing is bind-mounted or written into the root (the reference
 // leaves an empty /run/nvidia-ctk-hook/<uuid> directory behind; this copy leaves nothing).
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -12,6 +14,20 @@
 #include "common/unique_fd.h"
 
 namespace gpuhooks::rootfs {
+
+// What a host program run inside a container root keeps of the hook: it parses the image's files (ELF headers,
+// configuration), so it gets no more than its job needs.
+struct ExecConfinement {
+  std::vector<int> keep_capabilities;  // CAP_* numbers; every other capability goes, from the bounding set too
+  rlim_t max_data_bytes = 0;           // RLIMIT_DATA (0: unchanged)
+  rlim_t max_cpu_seconds = 0;          // RLIMIT_CPU (0: unchanged)
+};
+
+// Called in the child just before SealedBinary::exec: marks every descriptor above stderr close-on-exec (the sealed
+// binary's own fd is already, and execveat needs it open until then: so nothing is closed here, everything at the
+// exec), drops capabilities to `keep_capabilities` (effective, permitted and bounding; inheritable and ambient
+// cleared), sets no_new_privs (the exec of a root-owned program cannot win them back) and the limits. Throws Error.
+void confine_before_exec(const ExecConfinement& confinement);
 
 class SealedBinary {
  public:

@@ -4,7 +4,8 @@
 // Difference from the reference, on purpose: the reference stat()s and chmod()s "<root>/<P>" as a host path,
 // following symlinks, so an image's /dev/dri -> /etc/shadow gets a host file chmodded. Here the path is resolved in
 // the root (symlinks are followed, but re-rooted: an absolute target names a path in the container) and the mode is
-// set on the very inode that was resolved (through its fd), so a later swap of the path cannot redirect it.
+// set on the very inode that was resolved (through its fd), so a later swap of the path cannot redirect it. A regular
+// file with more than one hard link is refused: another of its names may be outside the container.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -75,7 +76,9 @@ class Chmod : public Hook {
         spdlog::debug("Skipping {}: it does not exist in the container", path);
         return;
       }
-      throw sys_error("failed to open " + path + " in container root " + root.host_path().string(), err);
+      throw sys_error(
+          "failed to open " + rootfs::printable(path) + " in container root " + rootfs::printable(root.host_path()),
+          err);
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw sys_error("failed to stat " + path);
@@ -83,13 +86,21 @@ class Chmod : public Hook {
       spdlog::debug("Skipping {}: mode is already {:o}", path, mode_);
       return;
     }
+    // A hard link is the same inode under another name: a file the image (or a careless caller) linked to a host
+    // inode on the same filesystem would have the host file's mode changed, and nothing in the path shows it. The
+    // paths chmod is for are directories and device nodes; a regular file with a second name is refused.
+    if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+      throw Error("refusing to chmod " + rootfs::printable(path) + " in container root " +
+                  rootfs::printable(root.host_path()) + ": a regular file with " + std::to_string(st.st_nlink) +
+                  " hard links (another name may be a host file)");
     // chmod on the fd's magic link changes the inode the fd holds (O_PATH fds cannot be fchmod()ed).
     if (::chmod(rootfs::InRoot::proc_fd_path(fd.get()).c_str(), mode_) != 0) {
       if (errno == EPERM || errno == EACCES) {
         spdlog::debug("Ignoring permission error for {}: {}", path, std::strerror(errno));
         return;
       }
-      throw sys_error("failed to chmod " + path + " in container root " + root.host_path().string());
+      throw sys_error("failed to chmod " + rootfs::printable(path) + " in container root " +
+                      rootfs::printable(root.host_path()));
     }
   }
 

@@ -67,8 +67,9 @@ class DisableDeviceNodeModification : public Hook {
     if (!modified) return;
     rootfs::InRoot root(container.root());
     UniqueFd target = root.open(kParamsPath, O_PATH);
-    rootfs::mount_memory_file_over(target.get(), *modified, 0444,
-                                   std::string(kParamsPath) + " in container root " + root.host_path().string());
+    rootfs::mount_memory_file_over(
+        target.get(), *modified, 0444,
+        std::string(kParamsPath) + " in container root " + rootfs::printable(root.host_path()));
   }
 
  private:

@@ -1,6 +1,7 @@
 #include "enable_cuda_compat_elf_note.h"
 
 #include <elf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -11,8 +12,15 @@
 namespace gpuhooks::cdihook {
 namespace {
 
+// Every size below comes from the file, which comes from an image: each is bounded by what the file really holds (its
+// size) and by the structure's real size, before anything is allocated or read. Without that, a 128-byte file that
+// claims 65535 section headers of 65535 bytes made the hook allocate 4 GiB.
 constexpr size_t kMaxSection = 1 << 20;       // a note is a few hundred bytes; anything huge is not one
 constexpr size_t kMaxSectionCount = 1 << 16;  // bounds the section table read from an untrusted file
+// e_shentsize is sizeof(Elf64_Shdr) (64) or sizeof(Elf32_Shdr) (40) in every file a linker writes; a larger one is
+// allowed (the extra bytes are skipped) up to this, so the table is at most 64 Ki * 256 = 16 MiB, and never more
+// than the file.
+constexpr size_t kMaxEntsize = 256;
 constexpr const char* kNoteOwner = "NVIDIA Corporation";
 
 // Integers of the file's byte order, read from a byte buffer.
@@ -62,17 +70,43 @@ struct ElfLayout {
   }
 };
 
-std::string section_bytes(int fd, const SectionHeader& h) {
+// [offset, offset + size) lies within a file of `file_size` bytes (no overflow: both are checked against it first).
+bool within(uint64_t offset, uint64_t size, uint64_t file_size) {
+  return offset <= file_size && size <= file_size - offset;
+}
+
+std::string section_bytes(int fd, const SectionHeader& h, uint64_t file_size) {
   if (h.type == SHT_NOBITS) return "";
   if (h.size > kMaxSection) throw Error("ELF section of " + std::to_string(h.size) + " bytes is too large");
+  if (!within(h.offset, h.size, file_size))
+    throw Error("ELF section of " + std::to_string(h.size) + " bytes at offset " + std::to_string(h.offset) +
+                " runs past the end of the file (" + std::to_string(file_size) + " bytes)");
   return pread_exact(fd, h.offset, h.size);
 }
 
-size_t align_up(size_t v, unsigned long align) { return align > 1 ? (v + align - 1) / align * align : v; }
+// The section name at `offset` in the name table equals `name`: compared in place (a name ends at its NUL or at the
+// table's end), so 65536 sections over a 1 MiB table cost 65536 short compares, not 65536 copies of the table.
+bool name_is(const std::string& names, uint64_t offset, const std::string& name) {
+  if (offset >= names.size() || names.size() - offset < name.size()) return false;
+  if (names.compare(offset, name.size(), name) != 0) return false;
+  const uint64_t end = offset + name.size();
+  return end == names.size() || names[end] == '\0';
+}
+
+// Note alignment is 4 or 8 in practice; an alignment larger than the section cannot place a descriptor in it (and
+// would overflow the rounding below).
+std::optional<size_t> align_up(size_t v, unsigned long align, size_t limit) {
+  if (align <= 1) return v;
+  if (align > limit) return std::nullopt;
+  return (v + align - 1) / align * align;
+}
 
 }  // namespace
 
 std::optional<ElfSection> read_elf_section(int fd, const std::string& name) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw sys_error("failed to stat ELF file");
+  const auto file_size = static_cast<uint64_t>(st.st_size);
   std::string ident;
   try {
     ident = pread_exact(fd, 0, EI_NIDENT);
@@ -92,6 +126,8 @@ std::optional<ElfSection> read_elf_section(int fd, const std::string& name) {
   size_t shstrndx = d.get(eh, elf.is64 ? 0x3E : 0x32, 2);
   if (shoff == 0) return std::nullopt;  // no section table
   if (entsize < (elf.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr))) throw Error("ELF section headers are too small");
+  if (entsize > kMaxEntsize) throw Error("ELF section headers of " + std::to_string(entsize) + " bytes are too large");
+  if (!within(shoff, entsize, file_size)) throw Error("ELF section table starts past the end of the file");
 
   // Extended numbering: with many sections the real count and string-table index live in section 0.
   if (shnum == 0 || shstrndx == SHN_XINDEX) {
@@ -101,16 +137,18 @@ std::optional<ElfSection> read_elf_section(int fd, const std::string& name) {
   }
   if (shnum > kMaxSectionCount) throw Error("ELF file claims " + std::to_string(shnum) + " sections");
   if (shstrndx >= shnum) throw Error("ELF section-name table index is out of range");
-  const std::string table = pread_exact(fd, shoff, static_cast<uint64_t>(shnum) * entsize);
-  const std::string names = section_bytes(fd, elf.header(table, shstrndx, entsize));
+  const uint64_t table_size = static_cast<uint64_t>(shnum) * entsize;  // at most 64 Ki * 256: no overflow
+  if (!within(shoff, table_size, file_size))
+    throw Error("ELF file claims " + std::to_string(shnum) + " section headers of " + std::to_string(entsize) +
+                " bytes, more than the file holds (" + std::to_string(file_size) + " bytes)");
+  const std::string table = pread_exact(fd, shoff, table_size);
+  const std::string names = section_bytes(fd, elf.header(table, shstrndx, entsize), file_size);
 
   for (size_t i = 0; i < shnum; ++i) {
     SectionHeader h = elf.header(table, i, entsize);
-    if (h.name >= names.size()) continue;
-    const char* start = names.data() + h.name;
-    if (std::string(start, strnlen(start, names.size() - h.name)) != name) continue;
-    return ElfSection{section_bytes(fd, h), static_cast<unsigned>(h.type), static_cast<unsigned long>(h.align),
-                      d.big_endian};
+    if (!name_is(names, h.name, name)) continue;
+    return ElfSection{section_bytes(fd, h, file_size), static_cast<unsigned>(h.type),
+                      static_cast<unsigned long>(h.align), d.big_endian};
   }
   return std::nullopt;
 }
@@ -120,12 +158,14 @@ std::optional<CudaCompatNote> parse_cuda_compat_note(const std::string& bytes, b
   if (bytes.size() < 12) return std::nullopt;
   size_t namesz = d.get(bytes, 0, 4), descsz = d.get(bytes, 4, 4);
   if (namesz == 0 || descsz == 0) return std::nullopt;
-  size_t desc_off = align_up(12 + namesz, align);
-  if (12 + namesz > bytes.size() || desc_off + descsz > bytes.size()) return std::nullopt;
+  // namesz and descsz are 32-bit and bytes is at most kMaxSection: none of the sums below can wrap.
+  if (12 + namesz > bytes.size()) return std::nullopt;
+  auto desc_off = align_up(12 + namesz, align, bytes.size());
+  if (!desc_off || *desc_off + descsz > bytes.size()) return std::nullopt;
   std::string owner = bytes.substr(12, namesz);
   owner.erase(owner.find_last_not_of('\0') + 1);
   if (owner != kNoteOwner) return std::nullopt;
-  std::string desc = bytes.substr(desc_off, descsz);
+  std::string desc = bytes.substr(*desc_off, descsz);
   desc.erase(desc.find_last_not_of('\0') + 1);
   auto json = nlohmann::json::parse(desc, nullptr, false);
   if (json.is_discarded() || !json.is_object()) return std::nullopt;

@@ -21,7 +21,8 @@ class Container {
   explicit Container(std::string spec_path, std::istream& in = std::cin) : spec_path_(std::move(spec_path)), in_(in) {}
   const oci::State& state();
   std::filesystem::path root();  // the container root as a host path
-  // root(), refusing "" and "/" (hooks that must never act on the host's own root).
+  // root(), refusing "", "/" and any path that opens to the host's own "/" (same device and inode: a symlink to "/",
+  // a bind mount of it), for hooks that must never act on the host's root.
   std::filesystem::path non_system_root();
 
  private:

@@ -3,7 +3,8 @@
 //
 // Differences from the reference, on purpose: no re-exec of /proc/self/exe (one clone with the namespace flags);
 // nothing is bind-mounted or left in the rootfs (the reference leaves /run/nvidia-ctk-hook/<uuid>); a read-only
-// root and a /etc or /etc/ld.so.conf.d symlinked out of the root are refused with one clear line.
+// root and a /etc or /etc/ld.so.conf.d symlinked out of the root are refused with one clear line; ldconfig has a
+// deadline (NVIDIA_CTK_HOOK_TIMEOUT, see --help), one capability, no_new_privs and no inherited descriptor.
 #include "common/error.h"
 #include "common/ldcache/container_ldcache.h"
 #include "hook.h"
@@ -19,6 +20,11 @@ class UpdateLdcache : public Hook {
     app.add_option("--folder", folders_, "Folder to add to /etc/ld.so.conf (repeatable, comma-separated)")
         ->delimiter(',');
     app.add_option("--ldconfig-path", ldconfig_path_, "Path to ldconfig on the host")->capture_default_str();
+    app.footer(std::string("Environment:\n  ") + ldcache::kTimeoutVariable +
+               "=SECONDS  how long ldconfig may run in the container root (whole seconds, 1 to " +
+               std::to_string(ldcache::kMaxLdconfigTimeout.count()) + "; default " +
+               std::to_string(ldcache::kDefaultLdconfigTimeout.count()) +
+               "). Past it ldconfig is killed and the hook fails, so a hostile image cannot hold the container start.");
   }
   void validate() override {
     if (ldconfig_path_.empty()) throw Error("ldconfig-path must be specified");

@@ -2,6 +2,7 @@
 // flag), and by running the binary directly with what runc never sends (broken state, missing config.json, a root
 // of "/"). Every failure is exit 1 with one error line that names what was wrong, and leaves nothing half-done.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -127,8 +128,40 @@ TEST(BadState, EmptyStateIsOneErrorLine) {
 TEST(BadState, ABundleWithoutConfigJsonIsOneErrorLineNamingTheFile) {
   test::TempDir bundle;
   auto r = run_hook({"create-symlinks", "--link", "/x::/y"}, state_for(bundle.path()));
-  expect_one_error_line(r, "create-symlinks: failed to load OCI spec " + (bundle / "config.json").string());
+  expect_one_error_line(r, "create-symlinks: failed to load OCI spec \"" + (bundle / "config.json").string() + "\"");
   EXPECT_TRUE(fs::is_empty(bundle.path()));
+}
+
+// libstdc++'s stream said "basic_filebuf::underflow error reading the file: Is a directory", naming nothing.
+TEST(BadState, AConfigJsonThatIsADirectoryIsOneErrorLineNamingTheFile) {
+  test::TempDir bundle;
+  fs::create_directory(bundle / "config.json");
+  auto r = run_hook({"create-symlinks", "--link", "/x::/y"}, state_for(bundle.path()));
+  expect_one_error_line(
+      r, "create-symlinks: failed to load OCI spec \"" + (bundle / "config.json").string() + "\": is a directory");
+  EXPECT_EQ(r.err.find("basic_filebuf"), std::string::npos) << r.err;
+}
+
+TEST(BadState, AConfigJsonThatIsAFifoIsOneErrorLineAndDoesNotHang) {
+  test::TempDir bundle;
+  ASSERT_EQ(::mkfifo((bundle / "config.json").c_str(), 0644), 0);
+  auto r = run_hook({"update-ldcache", "--folder", "/usr/lib/simgpu"}, state_for(bundle.path()));
+  expect_one_error_line(r, "config.json\": not a regular file");
+}
+
+TEST(BadState, ABundlePathWithANewlineGivesOneErrorLineWithThePathQuoted) {
+  test::TempDir dir;
+  const fs::path bundle = dir / "bundle\nerror: forged";
+  fs::create_directory(bundle);
+  auto r = run_hook({"create-symlinks", "--link", "/x::/y"}, state_for(bundle));
+  expect_one_error_line(r, "failed to load OCI spec \"" + (dir / "bundle\\nerror: forged").string() + "/config.json\"");
+}
+
+TEST(BadState, ARootPathWithANewlineGivesOneErrorLineWithThePathQuoted) {
+  test::TempDir bundle;
+  test::write_file(bundle / "config.json", R"({"root":{"path":"root\nerror: forged"}})");
+  auto r = run_hook({"update-ldcache", "--folder", "/usr/lib/simgpu"}, state_for(bundle.path()));
+  expect_one_error_line(r, "\"" + (bundle / "root\\nerror: forged").string() + "\"");
 }
 
 TEST(BadState, AMissingRootDirectoryIsOneErrorLineNamingIt) {
@@ -146,6 +179,28 @@ TEST(BadState, UpdateLdcacheRefusesTheHostRootAndLeavesTheHostCacheAlone) {
   auto r = run_hook({"update-ldcache", "--folder", "/usr/lib/simgpu"}, state_for(bundle.path()));
   expect_one_error_line(r, "update-ldcache: refusing to run on container root \"/\"");
   EXPECT_EQ(describe_host_tree("/etc/ld.so.cache") + describe_host_tree("/etc/ld.so.conf.d"), before);
+}
+
+// The string test alone let "/" through by another name: a bundle whose root is a symlink to "/" had update-ldcache
+// write the host's /etc/ld.so.conf.d and run ldconfig over the host's cache.
+TEST(BadState, UpdateLdcacheRefusesARootThatIsASymlinkToTheHostRoot) {
+  test::TempDir bundle;
+  fs::create_symlink("/", bundle / "rootfs");
+  test::write_file(bundle / "config.json", R"({"root":{"path":"rootfs"}})");
+  const std::string before = describe_host_tree("/etc/ld.so.cache") + describe_host_tree("/etc/ld.so.conf.d");
+  auto r = run_hook({"update-ldcache", "--folder", "/usr/lib/simgpu"}, state_for(bundle.path()));
+  expect_one_error_line(r, "update-ldcache: refusing to run on container root \"" + (bundle / "rootfs").string() +
+                               "\": it is the host's root directory");
+  EXPECT_EQ(describe_host_tree("/etc/ld.so.cache") + describe_host_tree("/etc/ld.so.conf.d"), before);
+}
+
+TEST(BadState, UpdateLdcacheRefusesARootThatIsTheHostRootThroughDotDot) {
+  test::TempDir bundle;
+  test::write_file(bundle / "config.json", R"({"root":{"path":"/.."}})");
+  const std::string before = describe_host_tree("/etc/ld.so.conf.d");
+  auto r = run_hook({"update-ldcache", "--folder", "/usr/lib/simgpu"}, state_for(bundle.path()));
+  expect_one_error_line(r, "update-ldcache: refusing to run on container root");
+  EXPECT_EQ(describe_host_tree("/etc/ld.so.conf.d"), before);
 }
 
 }  // namespace

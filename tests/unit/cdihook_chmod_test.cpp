@@ -84,3 +84,27 @@ TEST(ChmodHook, SymlinkInsideTheRootIsFollowedInsideTheRoot) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(mode_of(root / "dev/real-dri"), 0755u);
 }
+
+// A hard link reaches the host inode whatever the path looks like inside the root.
+TEST(ChmodHook, ARegularFileWithAHardLinkOutsideTheRootIsRefusedAndTheHostFileKeepsItsMode) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "root/dev");
+  test::write_file(dir / "host-secret", "host");
+  ::chmod((dir / "host-secret").c_str(), 0600);
+  std::filesystem::create_hard_link(dir / "host-secret", dir / "root/dev/dri");
+  auto r = chmod_hook(dir / "root", {"--mode", "777", "--path", "/dev/dri"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("refusing to chmod /dev/dri in container root " + (dir / "root").string() +
+                               ": a regular file with 2 hard links"));
+  EXPECT_EQ(mode_of(dir / "host-secret"), 0600u);
+}
+
+TEST(ChmodHook, ARegularFileWithOneLinkStillGetsTheMode) {
+  TempDir root;
+  std::filesystem::create_directories(root / "dev");
+  test::write_file(root / "dev/file", "x");
+  ::chmod((root / "dev/file").c_str(), 0600);
+  auto r = chmod_hook(root.path(), {"--mode", "644", "--path", "/dev/file"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(mode_of(root / "dev/file"), 0644u);
+}

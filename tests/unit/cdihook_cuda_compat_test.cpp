@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
+#include <chrono>
 #include <regex>
 
 #include "common/error.h"
@@ -248,4 +251,145 @@ TEST(CompatHook, SelectedDirectoryEndsUpInADropIn) {
   for (const auto& e : std::filesystem::directory_iterator(root / "etc/ld.so.conf.d"))
     content += test::read_file(e.path());
   EXPECT_EQ(content, "/usr/local/cuda/compat\n");
+}
+
+// ---- crafted libraries: every size the file claims is bounded by what it holds --------------------------------------
+
+namespace {
+
+// An ELF64 little-endian header that puts its section table at `shoff` with these counts; the caller appends the rest.
+std::string elf64_header(uint64_t shoff, uint16_t entsize, uint16_t shnum, uint16_t shstrndx) {
+  ElfBuilder b;
+  b.out = std::string(ELFMAG) + char(ELFCLASS64) + char(ELFDATA2LSB) + char(EV_CURRENT);
+  b.pad_to(EI_NIDENT);
+  b.put(ET_DYN, 2), b.put(EM_X86_64, 2), b.put(EV_CURRENT, 4), b.put(0, 8), b.put(0, 8), b.put(shoff, 8);
+  b.put(0, 4), b.put(64, 2), b.put(0, 2), b.put(0, 2), b.put(entsize, 2), b.put(shnum, 2), b.put(shstrndx, 2);
+  return b.out;
+}
+
+// Runs read_cuda_compat_note in a child limited to 1 GiB of address space: 0 no note, 1 Error, 2 anything else
+// (std::bad_alloc when the file's claims are believed), 3 a note.
+int outcome_with_little_memory(const std::filesystem::path& p) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    struct rlimit lim {
+      1ULL << 30, 1ULL << 30
+    };
+    ::setrlimit(RLIMIT_AS, &lim);
+    try {
+      UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+      ::_exit(read_cuda_compat_note(fd.get()) ? 3 : 0);
+    } catch (const Error&) {
+      ::_exit(1);
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST(ElfNoteBounds, A128ByteFileClaiming65535HeadersOf65535BytesIsAnErrorWithoutTheAllocation) {
+  TempDir d;
+  std::string elf = elf64_header(64, 65535, 65535, 1);
+  elf.resize(128, '\0');
+  test::write_file(d / "lib", elf);
+  EXPECT_EQ(outcome_with_little_memory(d / "lib"), 1);
+}
+
+TEST(ElfNoteBounds, ASectionTableLargerThanTheFileIsAnError) {
+  TempDir d;
+  std::string elf = elf64_header(64, 64, 65535, 1);  // 4 MiB of headers claimed in a 128-byte file
+  elf.resize(128, '\0');
+  test::write_file(d / "lib", elf);
+  UniqueFd fd(::open((d / "lib").c_str(), O_RDONLY));
+  try {
+    read_cuda_compat_note(fd.get());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("more than the file holds"));
+  }
+}
+
+TEST(ElfNoteBounds, ASectionPastTheEndOfTheFileIsAnError) {
+  TempDir d;
+  ElfBuilder b;
+  std::string elf = b.build(".note.cuda.fwd_compatibility", b.note("NVIDIA Corporation", kJson));
+  // Section 2 (the note): sh_size (at +32 of its header) claims 1 MiB, within the section bound, past the file.
+  const size_t shoff = elf.size() - 3 * 64;
+  ElfBuilder size;
+  size.put(1 << 20, 8);
+  elf.replace(shoff + 2 * 64 + 32, 8, size.out);
+  test::write_file(d / "lib", elf);
+  EXPECT_EQ(outcome_with_little_memory(d / "lib"), 1);
+}
+
+// Each of 65536 sections names the start of a 1 MiB table without a NUL: a copy of the name per section was 64 GiB of
+// memcpy; in place it is 65536 short compares.
+TEST(ElfNoteBounds, SixtyFiveThousandSectionsOverAOneMiBNameTableAreReadQuickly) {
+  TempDir d;
+  constexpr size_t kSections = 65536, kNames = 1 << 20;
+  const size_t names_off = 64, shoff = names_off + kNames;
+  std::string elf = elf64_header(shoff, 64, 0, 1);  // shnum 0: the real count is in section 0's sh_size
+  elf += std::string(kNames, 'a');
+  ElfBuilder headers;
+  for (size_t i = 0; i < kSections; ++i) {
+    const bool zero = i == 0, strtab = i == 1;
+    headers.put(0, 4), headers.put(strtab ? SHT_STRTAB : SHT_PROGBITS, 4), headers.put(0, 8), headers.put(0, 8);
+    headers.put(strtab ? names_off : 0, 8), headers.put(zero ? kSections : strtab ? kNames : 0, 8);
+    headers.put(0, 4), headers.put(0, 4), headers.put(1, 8), headers.put(0, 8);
+  }
+  elf += headers.out;
+  test::write_file(d / "lib", elf);
+  UniqueFd fd(::open((d / "lib").c_str(), O_RDONLY));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(read_cuda_compat_note(fd.get()).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+TEST(ElfNoteBounds, ANoteAlignmentLargerThanTheSectionIsNoNote) {
+  ElfBuilder b;
+  const std::string note = b.note("NVIDIA Corporation", kJson);
+  EXPECT_TRUE(parse_cuda_compat_note(note, false, 4).has_value());
+  EXPECT_FALSE(parse_cuda_compat_note(note, false, 1ULL << 63).has_value());
+}
+
+TEST(CompatVersion, AOneMegabyteVersionIsNotAVersionAndDoesNotCrash) {
+  EXPECT_FALSE(v(std::string(1'000'000, '1')));
+  EXPECT_FALSE(v("1.2.3-" + std::string(1'000'000, 'a')));
+  EXPECT_FALSE(v(std::string(300, '1')));
+}
+
+TEST(CompatVersion, LenientFormsWithoutARegex) {
+  EXPECT_EQ(v("1-rc-1"), (Version{1, 0, 0, "rc-1"}));
+  EXPECT_EQ(v("v1.2+b.7"), (Version{1, 2, 0, ""}));
+  EXPECT_EQ(v("0010.02"), (Version{10, 2, 0, ""}));
+  EXPECT_FALSE(v("1."));
+  EXPECT_FALSE(v("1.2.3-"));
+  EXPECT_FALSE(v("1.2.3-a..b"));
+  EXPECT_FALSE(v("1.2.3+"));
+  EXPECT_FALSE(v("v"));
+  EXPECT_FALSE(v("99999999999999999999999"));  // does not fit: not a version (as stoull's out_of_range was)
+  EXPECT_FALSE(v(" 1.2"));
+}
+
+TEST(CompatVersion, LongNumericPrereleaseIdentifiersCompareWithoutThrowing) {
+  EXPECT_LT(*v("1.0.0-99999999999999999999998"), *v("1.0.0-99999999999999999999999"));
+  EXPECT_EQ(*v("1.0.0-007"), *v("1.0.0-7"));
+}
+
+// The hook itself, as an image would attack it: a 1 MB "CUDA Version" in the note of the compat libcuda, with
+// --host-cuda-version so that the note's version is parsed (it overflowed the stack in std::regex: SIGSEGV).
+TEST(CompatHook, AOneMegabyteCudaVersionInTheNoteIsIgnoredWithoutACrash) {
+  TempDir root;
+  const std::string json = R"({"Format":1,"CUDA Version":")" + std::string(1'000'000, '1') + R"(","Driver":[535]})";
+  test::write_file(root / "usr/local/cuda/compat/libcuda.so.575.57.08",
+                   elf_with_note(true, false, "NVIDIA Corporation", json));
+  auto r = test::run({test::built("nvidia-cdi-hook").string(), "enable-cuda-compat", "--host-cuda-version=12.0"},
+                     R"({"ociVersion":"1.0","id":"t","bundle":"/x","root":")" + root.path().string() + R"("})");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(root / "etc/ld.so.conf.d"));
 }

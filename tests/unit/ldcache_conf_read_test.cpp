@@ -1,6 +1,11 @@
 // Reading a container's linker configuration (common/ldcache/ld_so_conf.h), through the in-root API.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
+
+#include "common/error.h"
 #include "common/ldcache/ld_so_conf.h"
 #include "common/rootfs/isolated_root.h"
 #include "support/test_support.h"
@@ -8,6 +13,7 @@
 using namespace gpuhooks;
 using gpuhooks::test::TempDir;
 using Paths = std::vector<std::string>;
+using ::testing::HasSubstr;
 
 TEST(LdSoConfSystemPaths, DebianLikeAmd64PutsMultiarchDirsFirst) {
   EXPECT_EQ(ldcache::system_search_paths(true, ldcache::Arch::kX86_64),
@@ -126,4 +132,67 @@ TEST(LdSoConfNormalise, TrailingAndRepeatedSlashesAreRemoved) {
   EXPECT_EQ(ldcache::normalise_dir("//lib//x"), "/lib/x");
   EXPECT_EQ(ldcache::normalise_dir("/"), "/");
   EXPECT_EQ(ldcache::normalise_dir(""), "");
+}
+
+// Two links back to their own directory make every wildcard step double the paths: 30 steps were 2^30 listings.
+TEST(LdSoConfGlob, AnIncludeOverSymlinkLoopsIsRefusedWithinTheEntryBudget) {
+  TempDir root;
+  std::filesystem::create_directories(root / "l");
+  std::filesystem::create_symlink(".", root / "l/a");
+  std::filesystem::create_symlink(".", root / "l/b");
+  std::string pattern = "/l";
+  for (int i = 0; i < 30; ++i) pattern += "/*";
+  test::write_file(root / "etc/ld.so.conf", "include " + pattern + "\n");
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("visits more than 65536 directory entries"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// Many include lines share one budget: each under the bound, together over it.
+TEST(LdSoConfGlob, ManyIncludeLinesShareOneEntryBudget) {
+  TempDir root;
+  for (int i = 0; i < 100; ++i) test::write_file(root / ("d/f" + std::to_string(i)), "");
+  std::string conf;
+  for (int i = 0; i < 1000; ++i) conf += "include /d/x" + std::to_string(i) + "* /d/*\n";
+  test::write_file(root / "etc/ld.so.conf", conf);
+  EXPECT_THROW(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"), Error);
+}
+
+TEST(LdSoConfGlob, AnOrdinaryDropInDirectoryIsWellWithinTheBudget) {
+  TempDir root;
+  for (int i = 0; i < 200; ++i)
+    test::write_file(root / ("etc/ld.so.conf.d/" + std::to_string(i) + ".conf"), "/opt/x\n");
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  EXPECT_EQ(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"), (Paths{"/opt/x"}));
+}
+
+// ldconfig reads a configuration line with getline: a sparse multi-GB file without a newline is one allocation of its
+// size. Refused before ldconfig runs, whether it is ld.so.conf itself or an included file.
+TEST(LdSoConfDirs, AConfigurationFileLargerThanOneMiBIsRefused) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "");
+  ASSERT_EQ(::truncate((root / "etc/ld.so.conf").c_str(), 4LL << 30), 0);
+  try {
+    ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "linker configuration file /etc/ld.so.conf is 4294967296 bytes, more than 1 MiB; refusing to run "
+              "ldconfig on it");
+  }
+}
+
+TEST(LdSoConfDirs, AnIncludedFileLargerThanOneMiBIsRefused) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  test::write_file(root / "etc/ld.so.conf.d/big.conf", "");
+  ASSERT_EQ(::truncate((root / "etc/ld.so.conf.d/big.conf").c_str(), (1 << 20) + 1), 0);
+  EXPECT_THROW(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"), Error);
+  ASSERT_EQ(::truncate((root / "etc/ld.so.conf.d/big.conf").c_str(), 1 << 20), 0);  // exactly 1 MiB is fine
+  EXPECT_NO_THROW(ldcache::configured_dirs(rootfs::InRoot(root.path()), "/etc/ld.so.conf"));
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "common/error.h"
@@ -84,4 +86,50 @@ TEST(OciState, ReadStateTakesStdinForDashOrEmpty) {
   std::istringstream unused;
   EXPECT_EQ(oci::read_state((d / "state.json").string(), unused).id, "from-file");
   EXPECT_THROW(oci::read_state((d / "missing.json").string(), unused), Error);
+}
+
+// One line that names the file, whatever stands in config.json's place (the stream read said only
+// "basic_filebuf::underflow error reading the file: Is a directory").
+std::string root_error(const oci::State& s) {
+  try {
+    oci::container_root(s);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(OciState, AConfigJsonThatIsADirectoryIsAnErrorNamingTheFile) {
+  TempDir d;
+  std::filesystem::create_directory(d / "config.json");
+  oci::State s;
+  s.bundle = d.path().string();
+  EXPECT_EQ(root_error(s), "failed to load OCI spec \"" + (d / "config.json").string() + "\": is a directory");
+}
+
+TEST(OciState, AConfigJsonThatIsAFifoIsRefusedWithoutBlocking) {
+  TempDir d;
+  ASSERT_EQ(::mkfifo((d / "config.json").c_str(), 0644), 0);
+  oci::State s;
+  s.bundle = d.path().string();
+  EXPECT_EQ(root_error(s), "failed to load OCI spec \"" + (d / "config.json").string() + "\": not a regular file");
+}
+
+TEST(OciState, ABundlePathWithANewlineIsQuotedInTheError) {
+  oci::State s;
+  s.bundle = "/nonexistent/a\nb";
+  const std::string what = root_error(s);
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  EXPECT_NE(what.find("\"/nonexistent/a\\nb/config.json\""), std::string::npos) << what;
+}
+
+TEST(OciState, AStateFileThatIsADirectoryIsAnErrorNamingIt) {
+  TempDir d;
+  std::istringstream unused;
+  try {
+    oci::read_state(d.path().string(), unused);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "failed to open container state \"" + d.path().string() + "\": is a directory");
+  }
 }

@@ -208,3 +208,21 @@ TEST(InRoot, SplitParentRejectsPathsWithoutAName) {
   EXPECT_THROW(rootfs::split_parent("/"), Error);
   EXPECT_THROW(rootfs::split_parent("/a/.."), Error);
 }
+
+// A name from an image or a bundle goes into one error line: control bytes must not split or forge it.
+TEST(InRootPrintable, PrintableNamesStayAsTheyAreOthersAreQuoted) {
+  EXPECT_EQ(rootfs::printable(std::string("/run/containers/abc/rootfs")), "/run/containers/abc/rootfs");
+  EXPECT_EQ(rootfs::printable(std::string("/b\nerror: forged")), "\"/b\\nerror: forged\"");
+  EXPECT_EQ(rootfs::printable(std::string("/b\x1b[2J")), "\"/b\\x1b[2J\"");
+  EXPECT_EQ(rootfs::printable(std::string("/a\"b")), "\"/a\\\"b\"");
+}
+
+TEST(InRootPrintable, AMissingRootWithANewlineIsOneLine) {
+  try {
+    InRoot r(std::filesystem::path("/nonexistent/root\nerror: forged"));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\"/nonexistent/root\\nerror: forged\""), std::string::npos) << e.what();
+  }
+}

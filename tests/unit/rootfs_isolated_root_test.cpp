@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <functional>
 
 #include "common/error.h"
 #include "common/rootfs/isolated_root.h"
@@ -172,3 +174,65 @@ TEST(IsolatedRootErrors, MissingRootIsAnErrorNamingIt) {
 
 INSTANTIATE_TEST_SUITE_P(PivotAndMoveChroot, IsolatedRoot, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "MoveChroot" : "Pivot"; });
+
+// ---- the deadline ---------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::string deadline_error_of(const std::filesystem::path& root, const std::function<void()>& body,
+                              std::chrono::milliseconds timeout, std::chrono::steady_clock::duration* took) {
+  rootfs::IsolationOptions options;
+  options.timeout = timeout;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    rootfs::run_isolated_in_root(root, "stalled", body, options);
+  } catch (const Error& e) {
+    *took = std::chrono::steady_clock::now() - start;
+    return e.what();
+  }
+  *took = std::chrono::steady_clock::now() - start;
+  return "(no error)";
+}
+
+}  // namespace
+
+// After the exec the caller holds the deadline: a program that never finishes is killed (SIGKILL to pid 1 of its own
+// pid namespace, which takes along everything it started).
+TEST(IsolatedRootDeadline, AnExecdProgramThatStallsIsKilledAtTheDeadline) {
+  TempDir root;
+  auto busybox = rootfs::SealedBinary::copy_of("/bin/busybox");
+  std::chrono::steady_clock::duration took{};
+  const std::string what = deadline_error_of(
+      root.path(),
+      [&] {
+        busybox.exec({"sleep", "60"}, {});
+      },
+      std::chrono::milliseconds(500), &took);
+  EXPECT_EQ(what, "stalled took longer than 0.5 s in container root " + root.path().string() + "; killed");
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+// Before the exec the caller is suspended (CLONE_VFORK): the child's own timer ends a body that blocks.
+TEST(IsolatedRootDeadline, ABodyThatBlocksBeforeAnyExecIsEndedAtTheDeadline) {
+  TempDir root;
+  std::chrono::steady_clock::duration took{};
+  const std::string what = deadline_error_of(
+      root.path(), [] { ::pause(); }, std::chrono::seconds(1), &took);
+  EXPECT_EQ(what, "stalled took longer than 1 s in container root " + root.path().string() + "; killed");
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST(IsolatedRootDeadline, AProgramThatFinishesInTimeIsUnaffected) {
+  TempDir root;
+  auto busybox = rootfs::SealedBinary::copy_of("/bin/busybox");
+  rootfs::IsolationOptions options;
+  options.timeout = std::chrono::seconds(5);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_NO_THROW(rootfs::run_isolated_in_root(
+      root.path(), "quick", [&] { busybox.exec({"true"}, {}); }, options));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_THROW(rootfs::run_isolated_in_root(
+                   root.path(), "failing", [&] { busybox.exec({"false"}, {}); }, options),
+               Error);
+}
