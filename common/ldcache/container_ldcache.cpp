@@ -60,10 +60,7 @@ void update_container_ldcache(const std::filesystem::path& root, const std::vect
   rootfs::InRoot host_view(root);  // fails early, with the root's name, when it is missing
   // The prestart hook comes here without the CDI hook's non_system_root(): the host's "/" under any name (a symlink
   // to it, a bind mount of it) would have ldconfig rewrite the host's own cache and drop-ins.
-  struct stat opened {
-  }, host{};
-  if (::fstat(host_view.fd(), &opened) == 0 && ::stat("/", &host) == 0 && opened.st_dev == host.st_dev &&
-      opened.st_ino == host.st_ino)
+  if (host_view.is_host_root())
     throw Error("refusing to update the linker cache of container root " + rootfs::printable(root) +
                 ": it is the host's root directory");
   refuse_read_only_root(host_view);

@@ -1,14 +1,10 @@
 #include "common/plan/apply.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
-#include <signal.h>
-#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -41,7 +37,7 @@ Clone clone_source(const std::string& host_path, const std::string& path, uint64
   struct mount_attr attr {};
   attr.attr_set = attrs;
   if (::mount_setattr(c.tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
-    throw sys_error("cannot set the mount flags of " + host_path);
+    throw sys_error("cannot set the mount flags of " + host_path + " (the prestart hook needs Linux 5.12 or later)");
   return c;
 }
 
@@ -138,14 +134,32 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
   }
 }
 
+// The container's mount namespace, opened through /proc/<pid> (its cgroup is read through the same directory later,
+// so a pid reused in between fails instead of naming another process); never our own namespace: a hook run at the
+// wrong stage (createContainer's pid 1 is the host's init then) must not mount on the host.
+UniqueFd container_mount_ns(int proc_dir, int pid) {
+  UniqueFd ns(::openat(proc_dir, "ns/mnt", O_RDONLY | O_CLOEXEC));
+  if (!ns.valid()) throw sys_error("cannot open the mount namespace of container process " + std::to_string(pid));
+  struct stat theirs {
+  }, ours{};
+  if (::fstat(ns.get(), &theirs) == 0 && ::stat("/proc/self/ns/mnt", &ours) == 0 && theirs.st_dev == ours.st_dev &&
+      theirs.st_ino == ours.st_ino)
+    throw Error("process " + std::to_string(pid) +
+                " shares the hook's mount namespace: nvidia-container-runtime-hook must run as a prestart hook");
+  return ns;
+}
+
 }  // namespace
 
 void apply_plan(const Plan& plan, const ApplyContext& ctx) {
   const auto deadline = Clock::now() + ctx.deadline;
   if (ctx.pid <= 0) throw Error("the container state has no pid: a prestart hook needs the container's process");
-  UniqueFd mnt_ns(::open(("/proc/" + std::to_string(ctx.pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!mnt_ns.valid())
-    throw sys_error("cannot open the mount namespace of container process " + std::to_string(ctx.pid));
+  if (rootfs::InRoot(ctx.rootfs).is_host_root())
+    throw Error("refusing container root " + rootfs::printable(ctx.rootfs.string()) +
+                ": it is the host's root directory");
+  UniqueFd proc_dir(::open(("/proc/" + std::to_string(ctx.pid)).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!proc_dir.valid()) throw sys_error("container process " + std::to_string(ctx.pid));
+  UniqueFd mnt_ns = container_mount_ns(proc_dir.get(), ctx.pid);
   std::vector<Clone> clones = clone_sources(plan);
   run_in_child(
       "applying the plan in the container",
@@ -154,7 +168,7 @@ void apply_plan(const Plan& plan, const ApplyContext& ctx) {
         apply_inside(plan, clones, ctx, deadline);
       },
       deadline);
-  if (!ctx.no_cgroups && !plan.cgroup_rules.empty()) allow_devices(ctx.pid, plan.cgroup_rules);
+  if (!ctx.no_cgroups && !plan.cgroup_rules.empty()) allow_devices(proc_dir.get(), ctx.pid, plan.cgroup_rules);
 }
 
 }  // namespace gpuhooks::plan

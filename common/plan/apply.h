@@ -5,9 +5,10 @@
 //      mount with its flags (read-only, nosuid, nodev, noexec), so a missing host file fails before anything changes;
 //   2. a child joins the container's mount namespace (/proc/<pid>/ns/mnt) and, through the in-root API only,
 //      creates each target (an empty file or directory, never through a symlink), attaches the clone there, makes
-//      the links, runs ldconfig over the ldcache folders (isolated, as update-ldcache) and the plan's other hooks
-//      (a child each, the state on stdin); any failure undoes the mounts and files it made;
-//   3. here again, the device cgroup (v1 devices.allow) opens for exactly the plan's rules.
+//      the links, runs the plan's other hooks (a child each, the state on stdin) and ldconfig over the ldcache
+//      folders (isolated, as update-ldcache); a failure it sees undoes the mounts, files and links it made (not the
+//      directories made for them, nor what hooks and ldconfig wrote; past the deadline the child is killed whole);
+//   3. here again, the device cgroup (v1 devices.allow, v2 eBPF) opens for exactly the plan's rules.
 // Nothing is written through /proc/<pid>/root (at prestart that is the host's "/"). Every wait has a deadline.
 #include <chrono>
 #include <filesystem>

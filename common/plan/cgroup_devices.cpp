@@ -16,6 +16,21 @@
 namespace gpuhooks::plan {
 namespace {
 
+// /proc/<pid>/<name> through the directory fd opened at the start (a dead process: ESRCH, not another's cgroup).
+std::string read_small_at(int proc_dir, const char* name, int pid) {
+  UniqueFd fd(::openat(proc_dir, name, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw sys_error("cannot read /proc/" + std::to_string(pid) + "/" + name);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw sys_error("cannot read /proc/" + std::to_string(pid) + "/" + name);
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > (1 << 20)) break;
+  }
+  return text;
+}
+
 std::string read_small(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw sys_error("cannot read " + path);
@@ -23,10 +38,6 @@ std::string read_small(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-}  // namespace
-
-namespace {
 
 struct CgroupMount {
   std::string root;
@@ -84,9 +95,9 @@ DevicesCgroup devices_cgroup(int pid, const std::string& proc_cgroup, const std:
   return {!v1_mount, m.point + (rel.empty() || rel[0] == '/' ? "" : "/") + rel};
 }
 
-void allow_devices(int pid, const std::vector<CgroupRule>& rules) {
+void allow_devices(int proc_dir, int pid, const std::vector<CgroupRule>& rules) {
   const DevicesCgroup cg =
-      devices_cgroup(pid, read_small("/proc/" + std::to_string(pid) + "/cgroup"), read_small("/proc/self/mountinfo"));
+      devices_cgroup(pid, read_small_at(proc_dir, "cgroup", pid), read_small("/proc/self/mountinfo"));
   if (cg.unified) {
     UniqueFd dir(::open(cg.dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     if (!dir.valid()) throw sys_error("cannot open the container's cgroup " + cg.dir);

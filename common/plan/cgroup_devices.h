@@ -20,6 +20,7 @@ struct DevicesCgroup {
 // when there is none.
 DevicesCgroup devices_cgroup(int pid, const std::string& proc_cgroup, const std::string& mountinfo);
 
-void allow_devices(int pid, const std::vector<CgroupRule>& rules);
+// `proc_dir`: the container process's /proc/<pid> directory, opened once by the caller.
+void allow_devices(int proc_dir, int pid, const std::vector<CgroupRule>& rules);
 
 }  // namespace gpuhooks::plan

@@ -135,7 +135,8 @@ void allow_devices_v2(int cgroup_fd, const std::vector<CgroupRule>& rules) {
         bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "gpuhooks_dev", "Apache", insns.data(), insns.size(), nullptr));
     if (!prog.valid()) throw Error("cannot load the device program with the GPU rules: " + verifier_says(insns));
     // Attach the new program before the old one goes, so the cgroup is never without a filter.
-    uint32_t flags = attach_flags & BPF_F_ALLOW_MULTI;
+    // The flags the runtime attached with: the kernel refuses a different mode on the same cgroup.
+    uint32_t flags = attach_flags & (BPF_F_ALLOW_MULTI | BPF_F_ALLOW_OVERRIDE);
     if (bpf_prog_attach(prog.get(), cgroup_fd, BPF_CGROUP_DEVICE, flags) != 0)
       throw sys_error("cannot attach the device program with the GPU rules");
     if (flags & BPF_F_ALLOW_MULTI) {

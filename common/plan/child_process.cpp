@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +13,8 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/log/log.h"
+#include "common/rootfs/in_root.h"
 #include "common/unique_fd.h"
 
 namespace gpuhooks::plan {
@@ -23,21 +27,27 @@ int ms_left(Clock::time_point deadline) {
   return static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
 }
 
-// Waits for `pid` until the deadline; kills its process group past it. Returns the wait status, or -1 on timeout.
-int wait_until(pid_t pid, Clock::time_point deadline) {
+struct Waited {
+  bool timed_out = false;
+  int status = 0;
+};
+
+// Waits for `pid` until the deadline; past it kills the process group `group` (every process of ours under it) and
+// the process. A child that cannot be waited for (a caller left SIGCHLD ignored) is an Error, never a success.
+Waited wait_until(pid_t pid, pid_t group, Clock::time_point deadline, const std::string& what) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   for (;;) {
     int status = 0;
     pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return status;
+    if (r == pid) return {false, status};
+    if (r < 0 && errno != EINTR) throw sys_error("cannot wait for " + what);
     int left = ms_left(deadline);
     if (left == 0) {
-      ::kill(-pid, SIGKILL);
+      if (group > 0) ::kill(-group, SIGKILL);
       ::kill(pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
-      return -1;
+      return {true, status};
     }
     if (pidfd.valid()) {
       struct pollfd p {
@@ -85,11 +95,17 @@ void run_in_child(const std::string& what, const std::function<void()>& body, Cl
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw sys_error("cannot create a pipe for " + what);
   UniqueFd rd(fds[0]), wr(fds[1]);
+  log::flush();  // the child's copy of held log lines must not come out twice
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw sys_error("cannot fork for " + what);
   if (pid == 0) {
     rd.reset();
+    // Its own group, which the deadline kills whole (the hooks it runs stay in it); and it dies with us: a runtime
+    // that kills the prestart hook must not leave it changing the container.
     ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);
     try {
       body();
       ::_exit(0);
@@ -101,15 +117,18 @@ void run_in_child(const std::string& what, const std::function<void()>& body, Cl
   }
   wr.reset();
   std::string error = read_error(rd.get(), deadline);
-  int status = wait_until(pid, deadline);
-  if (status == -1) throw Error(timeout_text(what, start, deadline));
+  Waited w = wait_until(pid, pid, deadline, what);
+  if (w.timed_out) throw Error(timeout_text(what, start, deadline));
   if (!error.empty()) throw Error(error);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error(what + ": the child " + describe_status(status));
+  if (!WIFEXITED(w.status) || WEXITSTATUS(w.status) != 0)
+    throw Error(what + ": the child " + describe_status(w.status));
 }
 
 void run_hook(const Hook& hook, const std::string& state_json, Clock::time_point deadline) {
   const auto start = Clock::now();
-  ::signal(SIGPIPE, SIG_IGN);  // a hook that exits without reading its stdin must not kill us with our write
+  // The hook's own timeout, and a second less than ours: its deadline must pass first, so that a hook that hangs
+  // is reported as such and our undo still runs.
+  deadline -= std::chrono::seconds(1);
   if (hook.timeout && *hook.timeout > 0) deadline = std::min(deadline, start + std::chrono::seconds(*hook.timeout));
   std::vector<const char*> argv, envp;
   for (const auto& a : hook.args) argv.push_back(a.c_str());
@@ -117,34 +136,32 @@ void run_hook(const Hook& hook, const std::string& state_json, Clock::time_point
   argv.push_back(nullptr);
   for (const auto& e : hook.env) envp.push_back(e.c_str());
   envp.push_back(nullptr);
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw sys_error("cannot create a pipe for hook " + hook.path);
-  UniqueFd rd(fds[0]), wr(fds[1]);
+  // The state as a file, not a pipe: writing it can never block on a hook that does not read (the state carries
+  // the container's annotations, which users set, so it is not always small).
+  UniqueFd state(::memfd_create("oci-state", MFD_CLOEXEC));
+  if (!state.valid()) throw sys_error("cannot create the state file for hook " + hook.path);
+  rootfs::write_all(state.get(), state_json, "the state for hook " + hook.path);
+  if (::lseek(state.get(), 0, SEEK_SET) != 0) throw sys_error("cannot rewind the state for hook " + hook.path);
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw sys_error("cannot fork for hook " + hook.path);
   if (pid == 0) {
-    ::setpgid(0, 0);
-    if (::dup2(rd.get(), STDIN_FILENO) < 0) ::_exit(127);
+    // In our process group (the deadline kills it with us), dying with us, with default signal handling.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::signal(SIGPIPE, SIG_DFL);
+    if (::dup2(state.get(), STDIN_FILENO) < 0) ::_exit(127);
     int null = ::open("/dev/null", O_WRONLY);
     if (null >= 0) ::dup2(null, STDOUT_FILENO);  // a hook's stdout is not ours to print
     ::syscall(SYS_close_range, 3, ~0U, 0);
     ::execve(hook.path.c_str(), const_cast<char* const*>(argv.data()), const_cast<char* const*>(envp.data()));
     ::_exit(127);
   }
-  rd.reset();
-  // The state is small (a pipe holds 64 KiB); a hook that never reads it still gets EOF when it exits.
-  size_t off = 0;
-  while (off < state_json.size()) {
-    ssize_t n = ::write(wr.get(), state_json.data() + off, state_json.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
-  wr.reset();
-  int status = wait_until(pid, deadline);
+  state.reset();
   std::string name = "hook " + hook.path + (hook.args.size() > 1 ? " " + hook.args[1] : "");
-  if (status == -1) throw Error(timeout_text(name, start, deadline));
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error(name + " " + describe_status(status));
+  Waited w = wait_until(pid, 0, deadline, name);
+  if (w.timed_out) throw Error(timeout_text(name, start, deadline));
+  if (!WIFEXITED(w.status) || WEXITSTATUS(w.status) != 0) throw Error(name + " " + describe_status(w.status));
 }
 
 }  // namespace gpuhooks::plan

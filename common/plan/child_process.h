@@ -14,8 +14,9 @@ namespace gpuhooks::plan {
 void run_in_child(const std::string& what, const std::function<void()>& body,
                   std::chrono::steady_clock::time_point deadline);
 
-// Runs a CDI hook: exactly its args and env (nothing of ours inherited but stderr), the state on stdin, no other
-// descriptor; its own timeout (seconds) or the deadline, whichever comes first. Error when it fails or hangs.
+// Runs a CDI hook: exactly its args and env, the state on stdin (a sealed-off file), stdout to /dev/null, our stderr,
+// no other descriptor; its own timeout (seconds) or a second before the deadline, whichever comes first. Error
+// when it fails or hangs.
 void run_hook(const Hook& hook, const std::string& state_json, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace gpuhooks::plan

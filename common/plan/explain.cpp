@@ -47,6 +47,8 @@ generate::GenerateOptions generate_options(const config::HookConfig& c) {
   std::string ldconfig = c.cli.ldconfig;
   if (!ldconfig.empty() && ldconfig[0] == '@') ldconfig.erase(0, 1);
   o.ldconfig_path = ldconfig;
+  // nvidia-container-runtime.modes.legacy.cuda-compat-mode: only ldconfig (the default) runs enable-cuda-compat.
+  if (c.cuda_compat_mode != "ldconfig") o.disabled_hooks.push_back("enable-cuda-compat");
   return o;
 }
 

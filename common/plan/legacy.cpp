@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "common/oci/container_config.h"
 #include "common/plan/from_edits.h"
 
 namespace gpuhooks::plan {
@@ -31,11 +32,17 @@ void check_devices_exist(const discovery::HostDiscovery& host, const std::vector
   }
 }
 
-// The driver-level nodes a container gets for its capabilities (libnvidia-container.md A.1.3).
+// The nodes a container gets for its capabilities (libnvidia-container.md A.1.3): UVM with compute or video, the
+// modeset node with display, DRM nodes with graphics or display.
 bool node_wanted(const std::string& path, const std::vector<std::string>& caps) {
   if (path.rfind("/dev/nvidia-uvm", 0) == 0) return has(caps, "compute") || has(caps, "video");
   if (path == "/dev/nvidia-modeset") return has(caps, "display");
+  if (path.rfind("/dev/dri/", 0) == 0) return has(caps, "graphics") || has(caps, "display");
   return true;
+}
+
+void drop_unwanted_nodes(cdi::ContainerEdits& e, const std::vector<std::string>& caps) {
+  std::erase_if(e.device_nodes, [&](const cdi::DeviceNode& n) { return !node_wanted(n.path, caps); });
 }
 
 }  // namespace
@@ -49,12 +56,13 @@ Plan plan_legacy(const discovery::HostDiscovery& host, const std::vector<std::st
   bool none = devices.empty() || (devices.size() == 1 && devices[0].empty());
   o.device_ids = none ? std::vector<std::string>{"none"} : devices;
   if (has(devices, "all")) o.device_ids = {"all"};
+  // The application profile names GPUs for EGL: graphics only, as libnvidia-container writes it.
+  if (!has(capabilities, "graphics") && !has(capabilities, "display"))
+    o.disabled_hooks.push_back("update-application-profile");
   cdi::Spec spec = generate::build_spec(host, o);
 
-  auto& nodes = spec.edits.device_nodes;
-  nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
-                             [&](const cdi::DeviceNode& n) { return !node_wanted(n.path, capabilities); }),
-              nodes.end());
+  drop_unwanted_nodes(spec.edits, capabilities);
+  for (auto& d : spec.devices) drop_unwanted_nodes(d.edits, capabilities);
   std::vector<const cdi::ContainerEdits*> edits = {&spec.edits};
   for (const auto& id : none ? std::vector<std::string>{} : o.device_ids) {
     auto it =
@@ -62,6 +70,8 @@ Plan plan_legacy(const discovery::HostDiscovery& host, const std::vector<std::st
     if (it != spec.devices.end()) edits.push_back(&it->edits);
   }
   Plan plan = plan_from_edits(edits);
+  // libnvidia-container's rule is read and write, never mknod: the nodes are bound, not created.
+  for (auto& r : plan.cgroup_rules) r.access = "rw";
   // The generated spec's env (NVIDIA_VISIBLE_DEVICES=void, NVIDIA_CTK_LIBCUDA_DIR) is for containers that a CDI
   // spec serves; nothing asked for it here, so it is not reported as an edit that could not be made.
   plan.env.clear();

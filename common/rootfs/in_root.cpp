@@ -417,4 +417,11 @@ std::vector<std::string> InRoot::list_dir(std::string_view path) const {
   return names;
 }
 
+bool InRoot::is_host_root() const {
+  struct stat opened {
+  }, host{};
+  return ::fstat(root_.get(), &opened) == 0 && ::stat("/", &host) == 0 && opened.st_dev == host.st_dev &&
+         opened.st_ino == host.st_ino;
+}
+
 }  // namespace gpuhooks::rootfs

@@ -71,6 +71,10 @@ class InRoot {
   // "/proc/self/fd/N": the kernel-verified name of an fd, for mount(2) targets and sources.
   static std::string proc_fd_path(int fd);
 
+  // True when the opened root is this process's "/" (by device and inode): the host's root under another name (a
+  // symlink to "/", a bind mount of it), which no hook may treat as a container's.
+  bool is_host_root() const;
+
  private:
   std::filesystem::path host_root_;
   UniqueFd root_;

@@ -1,9 +1,8 @@
-#include <fcntl.h>
-#include <sys/stat.h>
+#include <optional>
 
 #include "common/error.h"
 #include "common/oci/container_config.h"
-#include "common/unique_fd.h"
+#include "common/rootfs/in_root.h"
 #include "hook.h"
 
 namespace gpuhooks::cdihook {
@@ -22,12 +21,13 @@ std::filesystem::path Container::non_system_root() {
   // The string test alone lets the host's "/" through by another name: a root that is a symlink to "/" (or to "/.."),
   // or a bind mount of it. The directory the path opens to is compared with the hook's own "/" by device and inode.
   // A root that cannot be opened is left to the hook, which fails naming it.
-  UniqueFd fd(::open(r.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  struct stat opened {
-  }, host{};
-  if (fd.valid() && ::fstat(fd.get(), &opened) == 0 && ::stat("/", &host) == 0 && opened.st_dev == host.st_dev &&
-      opened.st_ino == host.st_ino)
-    throw Error(refusal + ": it is the host's root directory");
+  std::optional<rootfs::InRoot> opened;
+  try {
+    opened.emplace(r);
+  } catch (const Error&) {
+    return r;
+  }
+  if (opened->is_host_root()) throw Error(refusal + ": it is the host's root directory");
   return r;
 }
 

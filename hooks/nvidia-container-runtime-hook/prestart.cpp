@@ -1,10 +1,12 @@
 #include "prestart.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
-#include <iostream>
-#include <iterator>
 
 #include "common/config/hook_config.h"
 #include "common/error.h"
@@ -17,15 +19,27 @@
 namespace gpuhooks::prestart {
 namespace {
 
-// The state is a small JSON object; a runtime that sends megabytes is not one.
-std::string read_stdin() {
+// The state on stdin: a runtime writes it at once and closes; a caller that never closes must not hang the start,
+// and one that sends megabytes is not a runtime.
+std::string read_stdin(std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   std::string text;
   char buf[4096];
-  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
-    text.append(buf, static_cast<size_t>(std::cin.gcount()));
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    struct pollfd p {
+      STDIN_FILENO, POLLIN, 0
+    };
+    int ready = ::poll(&p, 1, static_cast<int>(std::max<long long>(left.count(), 0)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) throw Error("no container state on stdin within " + std::to_string(limit.count()) + " s");
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw sys_error("cannot read the container state on stdin");
+    if (n == 0) return text;
+    text.append(buf, static_cast<size_t>(n));
     if (text.size() > (1 << 20)) throw Error("container state on stdin is larger than 1 MiB");
   }
-  return text;
 }
 
 std::filesystem::path absolute_rootfs(const oci::State& state, const oci::ContainerConfig& container) {
@@ -44,7 +58,7 @@ void run(const std::string& config_flag, log::Options log_options) {
     log::setup(log_options);
   }
   spdlog::debug("config: {}", config.source.empty() ? "built-in defaults" : config.source);
-  const std::string state_json = read_stdin();
+  const std::string state_json = read_stdin(std::chrono::seconds(10));
   const oci::State state = oci::parse_state(state_json);
   if (state.bundle.empty()) throw Error("container state names no bundle");
   const oci::ContainerConfig container = oci::read_container_config(state.bundle);

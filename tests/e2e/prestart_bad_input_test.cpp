@@ -77,6 +77,23 @@ TEST(PrestartBadInput, AnUnmetRequirementFailsTheStartNamingItAndTheHostValue) {
   EXPECT_EQ(host_mounts(b.dir()) + host_mounts(host.root()), before);
 }
 
+// At createContainer the state's pid is 1 (the container's own numbering): whatever /proc/1 is where the hook runs,
+// it must fail the start with one line and mount nothing (the hook also refuses a namespace that is its own).
+TEST(PrestartBadInput, RunAsACreateContainerHookItFailsAndMountsNothing) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.hook(Stage::kCreateContainer, prestart_hook(config));
+  b.shell("echo started");
+  const std::string before = host_mounts(host.root());
+  auto r = run_runc(b);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("container process 1"), std::string::npos) << r.err;
+  EXPECT_EQ(host_mounts(host.root()), before);
+}
+
 TEST(PrestartBadInput, ARestartedContainerRootGetsNothingTwice) {
   const auto& host = shared_simulated_host(1);
   PrestartConfig config(host, "legacy");

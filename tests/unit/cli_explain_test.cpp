@@ -85,8 +85,25 @@ TEST_F(CliExplain, TheLegacyPlanBindsTheRequestedGpusAndTheControlNodesWithTheir
       paths(e["plan"]["device_nodes"]),
       ::testing::UnorderedElementsAre("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia1"));
   for (const auto& n : e["plan"]["device_nodes"]) EXPECT_EQ(n["host_path"], host + n["path"].get<std::string>()) << n;
+  // libnvidia-container's rule: read and write, not mknod (the nodes are bound, not made).
   EXPECT_THAT(e["plan"]["cgroup_rules"],
-              ::testing::Contains(json({{"type", "c"}, {"major", 195}, {"minor", 1}, {"access", "rwm"}})));
+              ::testing::Contains(json({{"type", "c"}, {"major", 195}, {"minor", 1}, {"access", "rw"}})));
+}
+
+TEST_F(CliExplain, CudaCompatModeOtherThanLdconfigRunsNoCompatHook) {
+  write_file(dir_ / "config.toml", "[nvidia-container-cli]\nroot = \"" + simulated_host("--gpus 2").string() +
+                                       "\"\n[nvidia-container-runtime.modes.legacy]\ncuda-compat-mode = \"disabled\"\n"
+                                       "[nvidia-container-runtime.modes.cdi]\nspec-dirs = [\"" +
+                                       (dir_ / "cdi").string() + "\"]\n");
+  json e = explained({"NVIDIA_VISIBLE_DEVICES=0"});
+  for (const auto& h : e["plan"]["hooks"])
+    for (const auto& a : h["args"]) EXPECT_NE(a, "enable-cuda-compat") << h;
+}
+
+TEST_F(CliExplain, WithoutGraphicsNoApplicationProfileHookRuns) {
+  json e = explained({"NVIDIA_VISIBLE_DEVICES=0"});
+  for (const auto& h : e["plan"]["hooks"])
+    for (const auto& a : h["args"]) EXPECT_NE(a, "update-application-profile") << h;
 }
 
 TEST_F(CliExplain, UtilityAloneGetsNoUvmNodes) {

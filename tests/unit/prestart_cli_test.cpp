@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "discovery_simulated_host.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks::test;
@@ -114,4 +115,14 @@ TEST_F(PrestartInput, AGpuRequestWithNoDriverAndNoSpecFailsWithBothReasons) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("unresolvable CDI devices nvidia.com/gpu=0; legacy: "));
   EXPECT_EQ(lines(r.err), 1u) << r.err;
+}
+
+TEST_F(PrestartInput, TheHostsRootAsTheContainerRootIsRefused) {
+  write_file(dir_ / "b/config.json",
+             R"({"ociVersion":"1.0.2","process":{"env":["NVIDIA_VISIBLE_DEVICES=0"]},"root":{"path":"/"}})");
+  write_file(dir_ / "config.toml", "[nvidia-container-cli]\nroot = \"" + simulated_host().string() +
+                                       "\"\n[nvidia-container-runtime]\nmode = \"legacy\"\n");
+  RunResult r = prestart(state_for((dir_ / "b").string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("refusing container root /: it is the host's root directory"));
 }
