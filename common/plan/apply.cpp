@@ -100,10 +100,15 @@ UniqueFd mount_target(const rootfs::InRoot& root, const Clone& c, Undo& undo) {
       root.create_file(c.path, "", 0644);
     }
     undo.created(c.path);
-  } else if (c.directory != S_ISDIR(st->st_mode)) {
-    throw Error(c.path + " in the container is " + (c.directory ? "not a directory" : "a directory"));
   }
-  return root.open(c.path, O_PATH, rootfs::Follow::kNoFinal);
+  // The type is checked on what was opened, not on the name looked up before: the name may have changed since.
+  UniqueFd target = root.open(c.path, O_PATH, rootfs::Follow::kNoFinal);
+  struct stat opened {};
+  if (::fstat(target.get(), &opened) != 0) throw sys_error("cannot stat " + c.path + " in the container");
+  if (S_ISLNK(opened.st_mode)) throw Error(c.path + " in the container is a symlink; refusing to mount over it");
+  if (c.directory != S_ISDIR(opened.st_mode))
+    throw Error(c.path + " in the container is " + (c.directory ? "not a directory" : "a directory"));
+  return target;
 }
 
 void make_link(const rootfs::InRoot& root, const Link& l, Undo& undo) {

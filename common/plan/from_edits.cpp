@@ -128,6 +128,9 @@ Plan plan_from_edits(const std::vector<const cdi::ContainerEdits*>& edits) {
     for (const auto& v : e->env) add_once(plan.env, v);
     for (const auto& n : e->device_nodes) add_device_node(plan, n);
     for (const auto& m : e->mounts) {
+      // A prestart hook can bind host paths; a filesystem mount (tmpfs, ...) is the runtime's to make.
+      if (!m.type.empty() && m.type != "bind" && !has(m.options, "bind") && !has(m.options, "rbind"))
+        throw Error("CDI mount of type " + m.type + " at " + m.container_path + " cannot be made by a prestart hook");
       add_once(plan.mounts, Mount{m.host_path, m.container_path, has(m.options, "ro"), has(m.options, "noexec")});
     }
     for (const auto& h : e->hooks) add_hook(plan, h);

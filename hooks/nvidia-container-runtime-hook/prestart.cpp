@@ -42,13 +42,6 @@ std::string read_stdin(std::chrono::seconds limit) {
   }
 }
 
-std::filesystem::path absolute_rootfs(const oci::State& state, const oci::ContainerConfig& container) {
-  std::filesystem::path root = container.root_path;
-  if (root.empty()) throw Error("config.json of bundle " + state.bundle + " names no root");
-  if (root.is_relative()) root = std::filesystem::path(state.bundle) / root;
-  return root.lexically_normal();
-}
-
 }  // namespace
 
 void run(const std::string& config_flag, log::Options log_options) {
@@ -76,7 +69,11 @@ void run(const std::string& config_flag, log::Options log_options) {
 
   plan::ApplyContext ctx;
   ctx.pid = state.pid.value_or(0);
-  ctx.rootfs = absolute_rootfs(state, container);
+  // crun sends the root in the state; runc only in config.json (already read: no second read of it).
+  std::filesystem::path root = !state.root.empty() ? state.root : container.root_path;
+  if (root.empty()) throw Error("config.json of bundle " + oci::quote(state.bundle) + " names no root");
+  if (root.is_relative()) root = std::filesystem::path(state.bundle) / root;
+  ctx.rootfs = root.lexically_normal();
   ctx.state_json = state_json;
   ctx.no_cgroups = config.cli.no_cgroups;
   plan::apply_plan(e.resolution.plan, ctx);

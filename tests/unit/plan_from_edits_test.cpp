@@ -47,6 +47,12 @@ TEST(PlanFromEdits, MountsKeepTheirReadOnlyAndNoexecOptions) {
               ElementsAre(Mount{"/h/lib.so", "/c/lib.so", true, false}, Mount{"/h/socket", "/c/socket", false, true}));
 }
 
+TEST(PlanFromEdits, AMountThatIsNotABindIsTheRuntimesToMake) {
+  cdi::ContainerEdits e;
+  e.mounts = {{"tmpfs", "/scratch", {"size=1m"}, "tmpfs"}};
+  EXPECT_EQ(error_of([&] { plan_of(e); }), "CDI mount of type tmpfs at /scratch cannot be made by a prestart hook");
+}
+
 TEST(PlanFromEdits, CreateSymlinksBecomesLinksInEveryFlagSpelling) {
   cdi::ContainerEdits e;
   e.hooks = {our_hook({"nvidia-cdi-hook", "create-symlinks", "--link", "a::/x/a,b::/x/b", "--link=c::/x/c"}),
