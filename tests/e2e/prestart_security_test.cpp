@@ -52,12 +52,7 @@ TEST(PrestartAttack, ADriverDirLinkedToAHostPathIsRefusedAndTheHostUntouched) {
   Bundle b;
   const fs::path decoy = make_decoy(b);
   b.symlink_in(decoy.string(), "/usr/local/nvidia");
-  b.env("NVIDIA_VISIBLE_DEVICES=0");
-  b.hook(Stage::kPrestart, prestart_hook(config));
-  b.shell("echo started");
-  auto r = run_runc(b);
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(r.out, "");
+  auto r = run_refused_start(b, config, "0");
   EXPECT_NE(r.err.find("/usr/local/nvidia in container root " + b.rootfs().string() +
                        ": it is a symlink whose target does not exist inside the container root"),
             std::string::npos)
@@ -72,12 +67,7 @@ TEST(PrestartAttack, ALdSoConfDirLinkedToAHostPathIsRefusedAndTheHostUntouched) 
   const fs::path decoy = make_decoy(b);
   fs::remove_all(b.host_path_of("/etc/ld.so.conf.d"));
   b.symlink_in(decoy.string(), "/etc/ld.so.conf.d");
-  b.env("NVIDIA_VISIBLE_DEVICES=0");
-  b.hook(Stage::kPrestart, prestart_hook(config));
-  b.shell("echo started");
-  auto r = run_runc(b);
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(r.out, "");
+  auto r = run_refused_start(b, config, "0");
   EXPECT_NE(r.err.find("/etc/ld.so.conf.d in the container root is a symlink to " + decoy.string() +
                        "; refusing to follow it"),
             std::string::npos)

@@ -1,5 +1,9 @@
 #include "e2e/harness/prestart_config.h"
 
+#include <gtest/gtest.h>
+
+#include "e2e/harness/runc.h"
+
 namespace fs = std::filesystem;
 
 namespace gpuhooks::e2e {
@@ -19,6 +23,16 @@ Hook prestart_hook(const PrestartConfig& config) {
               {"nvidia-container-runtime-hook", "prestart"},
               std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
                                        "NVIDIA_CTK_CONFIG_FILE_PATH=" + config.file.string()}};
+}
+
+test::RunResult run_refused_start(Bundle& b, const PrestartConfig& config, const std::string& visible) {
+  b.env("NVIDIA_VISIBLE_DEVICES=" + visible);
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell("echo started");
+  auto r = run_runc(b);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+  return r;
 }
 
 }  // namespace gpuhooks::e2e

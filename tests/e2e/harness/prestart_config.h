@@ -24,4 +24,8 @@ struct PrestartConfig {
 
 Hook prestart_hook(const PrestartConfig& config);
 
+// Runs `b` asking for `visible` GPUs with the prestart hook, a start that must fail: the container must not have
+// run (runc's exit is not 0, the container printed nothing). Returns runc's result for the error checks.
+test::RunResult run_refused_start(Bundle& b, const PrestartConfig& config, const std::string& visible);
+
 }  // namespace gpuhooks::e2e
