@@ -67,6 +67,15 @@ class Undo {
  public:
   explicit Undo(const rootfs::InRoot& root) : root_(root) {}
   void created(const std::string& path) { created_.push_back(path); }
+  // Before `path` is made: its ancestors that do not exist yet will be made with it, and go with it on undo.
+  void parents_of(const std::string& path) {
+    std::string prefix;
+    auto parts = rootfs::path_components(path);
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      prefix += "/" + parts[i];
+      if (!root_.exists(prefix)) created_.push_back(prefix);
+    }
+  }
   void mounted(const std::string& path) { mounted_.push_back(path); }
   void run() noexcept {
     for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) {
@@ -76,6 +85,7 @@ class Undo {
       } catch (const std::exception&) {
       }
     }
+    // Deepest first, so each directory is empty by the time its turn comes (remove() leaves a non-empty one).
     for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
       try {
         root_.remove(*it);
@@ -94,6 +104,7 @@ UniqueFd mount_target(const rootfs::InRoot& root, const Clone& c, Undo& undo) {
   auto st = root.lstat(c.path);
   if (st && S_ISLNK(st->st_mode)) throw Error(c.path + " in the container is a symlink; refusing to mount over it");
   if (!st) {
+    undo.parents_of(c.path);
     if (c.directory) {
       root.mkdir_all(c.path);
     } else {
@@ -114,6 +125,7 @@ UniqueFd mount_target(const rootfs::InRoot& root, const Clone& c, Undo& undo) {
 void make_link(const rootfs::InRoot& root, const Link& l, Undo& undo) {
   if (auto existing = root.readlink(l.path); existing && *existing == l.target) return;
   bool existed = root.exists(l.path);
+  if (!existed) undo.parents_of(l.path);
   root.symlink(l.target, l.path);
   if (!existed) undo.created(l.path);
 }

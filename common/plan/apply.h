@@ -6,8 +6,8 @@
 //   2. a child joins the container's mount namespace (/proc/<pid>/ns/mnt) and, through the in-root API only,
 //      creates each target (an empty file or directory, never through a symlink), attaches the clone there, makes
 //      the links, runs the plan's other hooks (a child each, the state on stdin) and ldconfig over the ldcache
-//      folders (isolated, as update-ldcache); a failure it sees undoes the mounts, files and links it made (not the
-//      directories made for them, nor what hooks and ldconfig wrote; past the deadline the child is killed whole);
+//      folders (isolated, as update-ldcache); a failure it sees undoes the mounts, files, links and directories it
+//      made (not what hooks and ldconfig wrote; past the deadline the child is killed whole);
 //   3. here again, the device cgroup (v1 devices.allow, v2 eBPF) opens for exactly the plan's rules.
 // Nothing is written through /proc/<pid>/root (at prestart that is the host's "/"). Every wait has a deadline.
 #include <chrono>

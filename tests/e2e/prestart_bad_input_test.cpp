@@ -2,7 +2,9 @@
 // nothing of ours is left: the image's files and the host's mount table are as they were.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+#include <vector>
 
 #include "e2e/harness/bundle.h"
 #include "e2e/harness/host_snapshot.h"
@@ -45,6 +47,33 @@ TEST(PrestartBadInput, AReadOnlyRootfsFailsTheStartAndLeavesNothing) {
   EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r.err;
   EXPECT_EQ(describe_host_tree(b.rootfs()), before);
   EXPECT_EQ(mounts_after, mounts_during);
+}
+
+// Every name in a tree with its type (directory mtimes change when an entry comes and goes, so they are left out).
+std::string names_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    names.push_back(e.path().lexically_relative(dir).string() + (e.is_symlink()     ? " link"
+                                                                 : e.is_directory() ? " dir"
+                                                                                    : ""));
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& n : names) out += n + "\n";
+  return out;
+}
+
+// The last mount of the plan (the deepest path: firmware) meets a planted link: everything made before it (device
+// node files, library files, the directories they needed) is taken back, so the image has the names it had.
+TEST(PrestartBadInput, AFailureAtTheLastMountLeavesTheImageAsItWas) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  b.symlink_in("/etc/passwd", "/usr/local/nvidia/firmware/nvidia/580.159.04/gsp_tu10x.bin");
+  const std::string before = names_in(b.rootfs());
+  auto r = run_refused_start(b, config, "0");
+  EXPECT_NE(r.err.find("gsp_tu10x.bin in the container is a symlink; refusing to mount over it"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(names_in(b.rootfs()), before);
 }
 
 TEST(PrestartBadInput, AnUnknownCapabilityFailsTheStartWithTheReferencesWords) {
