@@ -7,6 +7,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <sstream>
+
+#include "common/cdihooks/hook_command.h"
 #include "common/error.h"
 #include "common/ldcache/container_ldcache.h"
 #include "common/plan/cgroup_devices.h"
@@ -142,6 +145,11 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
       undo.mounted(c.path);
     }
     for (const auto& l : plan.links) make_link(root, l, undo);
+    if (!plan.own_hooks.empty()) {
+      std::istringstream state(ctx.state_json);
+      cdihook::Container container("", state);
+      cdihook::HookCommand(/*root_flags=*/{}, plan.own_hooks, "nvidia-cdi-hook").run(container);
+    }
     for (const auto& h : plan.hooks) run_hook(h, ctx.state_json, deadline);
     if (!plan.ldcache_folders.empty())
       ldcache::update_container_ldcache(ctx.rootfs, plan.ldcache_folders, plan.ldconfig_path);

@@ -92,10 +92,8 @@ void add_hook(Plan& plan, const cdi::Hook& h) {
     add_once(plan.hooks, Hook{h.path, h.args, h.env, h.timeout});
     return;
   }
-  // Ours, one subcommand or several (`a [flags] -- b [flags]`): links and ldcache folders are done in-process;
-  // the other subcommands stay one child process of the same hook binary.
-  std::vector<std::string> rest(h.args.begin(), h.args.end() - static_cast<long>(args->size()));
-  const size_t prefix = rest.size();
+  // Ours, one subcommand or several (`a [flags] -- b [flags]`): links and ldcache folders are applied by the plan;
+  // the other subcommands run in the prestart hook's own process (common/cdihooks), the state handed to them.
   std::vector<std::string> segment;
   auto flush = [&] {
     if (segment.empty()) return;
@@ -104,8 +102,8 @@ void add_hook(Plan& plan, const cdi::Hook& h) {
     } else if (segment[0] == "update-ldcache") {
       add_ldcache(plan, segment);
     } else {
-      if (rest.size() > prefix) rest.push_back("--");
-      rest.insert(rest.end(), segment.begin(), segment.end());
+      if (!plan.own_hooks.empty()) plan.own_hooks.push_back("--");
+      plan.own_hooks.insert(plan.own_hooks.end(), segment.begin(), segment.end());
     }
     segment.clear();
   };
@@ -117,7 +115,6 @@ void add_hook(Plan& plan, const cdi::Hook& h) {
     }
   }
   flush();
-  if (rest.size() > prefix) add_once(plan.hooks, Hook{h.path, rest, h.env, h.timeout});
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ nlohmann::json to_json(const Plan& p) {
     out["hooks"].push_back(std::move(hook));
   }
   if (!p.ldconfig_path.empty()) out["ldconfig_path"] = p.ldconfig_path;
+  out["own_hooks"] = p.own_hooks;
   return out;
 }
 

@@ -55,8 +55,9 @@ struct Plan {
   std::vector<std::string> ldcache_folders;  // update-ldcache's --folder values: indexed after the mounts
   std::string ldconfig_path;                 // the host ldconfig for them
   std::vector<CgroupRule> cgroup_rules;
-  std::vector<Hook> hooks;
-  std::vector<std::string> env;  // env edits: too late for the container's process, logged only
+  std::vector<Hook> hooks;             // other vendors' hooks: children
+  std::vector<std::string> own_hooks;  // our other hooks, `<hook> [flags] [-- <hook> [flags]]...`: in-process
+  std::vector<std::string> env;        // env edits: too late for the container's process, logged only
   bool operator==(const Plan&) const = default;
 };
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "common/cdihooks/hook_command.h"
 #include "common/error.h"
 #include "common/log/log.h"
-#include "hook.h"
 
 using namespace gpuhooks;
 using namespace gpuhooks::cdihook;
@@ -26,45 +26,6 @@ void print_usage(const std::vector<std::unique_ptr<Hook>>& hooks, const std::str
             << "Hooks:\n";
   for (const auto& h : hooks)
     if (!h->hidden()) std::cout << "  " << h->name() << "\t" << h->description() << "\n";
-}
-
-struct Invocation {
-  Hook* hook;
-  std::string container_spec;
-};
-
-// `a --x -- b --y` -> {{a, --x}, {b, --y}}; an empty segment (a stray "--") is dropped.
-std::vector<std::vector<std::string>> split_hooks(const std::vector<std::string>& args) {
-  std::vector<std::vector<std::string>> out(1);
-  for (const auto& a : args) {
-    if (a == "--") {
-      out.emplace_back();
-    } else {
-      out.back().push_back(a);
-    }
-  }
-  std::erase_if(out, [](const auto& seg) { return seg.empty(); });
-  return out;
-}
-
-// Parses one hook's flags (the root flags are accepted too); false when --help was printed.
-bool parse_hook(Hook& hook, const std::string& prog, std::vector<std::string> rest, std::string& container_spec) {
-  CLI::App app{hook.description(), prog + " " + hook.name()};
-  bool debug = false, quiet = false;
-  std::string log_file;  // read by the pre-scan in main; declared here so the parser accepts it
-  app.add_flag("-d,--debug", debug, "Enable debug-level logging");
-  app.add_flag("--quiet", quiet, "Suppress all output except errors");
-  app.add_option("--container-spec", container_spec, "Path to the OCI container state (\"-\" or empty: stdin)");
-  app.add_option("--log-file", log_file, "Also append log lines to this file");
-  hook.add_options(app);
-  std::reverse(rest.begin(), rest.end());  // CLI11 takes its argument vector in reverse
-  try {
-    app.parse(rest);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -124,46 +85,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // Several hooks in one process: `<hook> [flags] -- <hook> [flags] ...`, run in the order given with the state
-  // read once. Every hook's flags are parsed before the first one runs, so a bad flag anywhere changes nothing.
-  std::vector<std::string> root_flags(args.begin(), name_it);
-  std::vector<Invocation> invocations;
-  for (auto& segment : split_hooks(std::vector<std::string>(name_it, args.end()))) {
-    auto hook_it =
-        std::find_if(hooks.begin(), hooks.end(), [&](const auto& h) { return h->name() == segment.front(); });
-    if (hook_it == hooks.end()) {
-      spdlog::warn("Unsupported CDI hook: {}", segment.front());
-      continue;
-    }
-    // An unknown flag in front of a known hook is that hook's parse error below (exit 1), as in the reference.
-    std::vector<std::string> rest = root_flags;
-    rest.insert(rest.end(), segment.begin() + 1, segment.end());
-    Invocation inv{hook_it->get(), {}};
-    try {
-      if (!parse_hook(*inv.hook, prog, rest, inv.container_spec)) return 0;  // --help
-      inv.hook->validate();
-    } catch (const CLI::ParseError& e) {
-      spdlog::error("{}: {}", inv.hook->name(), e.what());
-      return 1;
-    } catch (const std::exception& e) {
-      spdlog::error("{}: {}", inv.hook->name(), e.what());
-      return 1;
-    }
-    invocations.push_back(std::move(inv));
-  }
-  if (invocations.empty()) return 0;
-
-  std::string container_spec;
-  for (const auto& inv : invocations)
-    if (!inv.container_spec.empty()) container_spec = inv.container_spec;
-  Container container(container_spec);
-  for (auto& inv : invocations) {
-    try {
-      inv.hook->run(container);
-    } catch (const std::exception& e) {
-      spdlog::error("{}: {}", inv.hook->name(), e.what());
-      return 1;
-    }
+  try {
+    HookCommand command(std::vector<std::string>(args.begin(), name_it), std::vector<std::string>(name_it, args.end()),
+                        prog);
+    if (command.help() || command.empty()) return 0;
+    Container container(command.container_spec());
+    command.run(container);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
   }
   return 0;
 }

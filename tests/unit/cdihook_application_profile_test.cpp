@@ -5,7 +5,7 @@
 #include <sys/sysmacros.h>
 
 #include "support/test_support.h"
-#include "update_application_profile.h"
+#include "common/cdihooks/update_application_profile.h"
 
 using namespace gpuhooks;
 using namespace gpuhooks::cdihook;

@@ -10,9 +10,9 @@
 #include <regex>
 
 #include "common/error.h"
-#include "enable_cuda_compat.h"
-#include "enable_cuda_compat_elf_note.h"
-#include "enable_cuda_compat_version.h"
+#include "common/cdihooks/enable_cuda_compat.h"
+#include "common/cdihooks/enable_cuda_compat_elf_note.h"
+#include "common/cdihooks/enable_cuda_compat_version.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks;

@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "disable_device_node_modification.h"
+#include "common/cdihooks/disable_device_node_modification.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks;

@@ -1,4 +1,4 @@
-#include "enable_cuda_compat_version.h"
+#include "common/cdihooks/enable_cuda_compat_version.h"
 
 #include <algorithm>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "enable_cuda_compat_elf_note.h"
+#include "common/cdihooks/enable_cuda_compat_elf_note.h"
 
 #include <elf.h>
 #include <sys/stat.h>

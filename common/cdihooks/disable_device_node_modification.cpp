@@ -4,7 +4,7 @@
 //
 // Difference from the reference, on purpose: no /run/nvidia-ctk-hook<uuid> directory or tmpfs is left in the
 // rootfs, and the replacement is really read-only (rootfs/memory_file_mount.h).
-#include "disable_device_node_modification.h"
+#include "common/cdihooks/disable_device_node_modification.h"
 
 #include <spdlog/spdlog.h>
 
@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "common/rootfs/in_root.h"
 #include "common/rootfs/memory_file_mount.h"
-#include "hook.h"
+#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 

@@ -2,7 +2,7 @@
 // same file libnvidia-container writes: a mask of the minors of the container's /dev/nvidia<N> char devices in
 // /etc/nvidia/nvidia-application-profiles-rc.d/10-container.conf. All access goes through the in-root API; where
 // the reference's os.Root refuses an escaping symlink with an error, this re-roots it (same safety, no failure).
-#include "update_application_profile.h"
+#include "common/cdihooks/update_application_profile.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/sysmacros.h>
@@ -12,7 +12,7 @@
 
 #include "common/error.h"
 #include "common/rootfs/in_root.h"
-#include "hook.h"
+#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "enable_cuda_compat_elf_note.h"
+#include "common/cdihooks/enable_cuda_compat_elf_note.h"
 
 namespace gpuhooks::cdihook {
 

@@ -3,7 +3,7 @@
 #include "common/error.h"
 #include "common/oci/container_config.h"
 #include "common/rootfs/in_root.h"
-#include "hook.h"
+#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 

@@ -3,7 +3,7 @@
 // update-ldcache hook puts them first (nvidia-hooks.md §1.5). This is the ldconfig-based replacement for mounting
 // compat libraries, which was the TOCTOU hole of CVE-2024-0132/CVE-2025-23359: nothing is mounted, and every path
 // is resolved through the in-root API (the compat directory's symlinks are re-rooted, never followed to the host).
-#include "enable_cuda_compat.h"
+#include "common/cdihooks/enable_cuda_compat.h"
 
 #include <fnmatch.h>
 #include <spdlog/spdlog.h>
@@ -12,7 +12,7 @@
 #include <random>
 
 #include "common/error.h"
-#include "hook.h"
+#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 namespace {

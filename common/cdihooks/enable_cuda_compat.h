@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/rootfs/in_root.h"
-#include "enable_cuda_compat_version.h"
+#include "common/cdihooks/enable_cuda_compat_version.h"
 
 namespace gpuhooks::cdihook {
 

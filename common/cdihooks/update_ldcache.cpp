@@ -7,7 +7,7 @@
 // deadline (NVIDIA_CTK_HOOK_TIMEOUT, see --help), one capability, no_new_privs and no inherited descriptor.
 #include "common/error.h"
 #include "common/ldcache/container_ldcache.h"
-#include "hook.h"
+#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 namespace {

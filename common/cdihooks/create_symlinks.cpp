@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 #include "common/rootfs/in_root.h"
-#include "hook.h"
+#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 namespace {

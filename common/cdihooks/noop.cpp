@@ -1,4 +1,4 @@
-#include "hook.h"
+#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 namespace {
