@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/log/log.h"
 #include "common/rootfs/in_root.h"
+#include "common/rootfs/sealed_exec.h"
 #include "common/unique_fd.h"
 
 namespace gpuhooks::plan {
@@ -153,7 +154,11 @@ void run_hook(const Hook& hook, const std::string& state_json, Clock::time_point
     if (::dup2(state.get(), STDIN_FILENO) < 0) ::_exit(127);
     int null = ::open("/dev/null", O_WRONLY);
     if (null >= 0) ::dup2(null, STDOUT_FILENO);  // a hook's stdout is not ours to print
-    ::syscall(SYS_close_range, 3, ~0U, 0);
+    try {
+      rootfs::mark_all_close_on_exec();
+    } catch (const std::exception&) {
+      ::_exit(127);
+    }
     ::execve(hook.path.c_str(), const_cast<char* const*>(argv.data()), const_cast<char* const*>(envp.data()));
     ::_exit(127);
   }

@@ -13,10 +13,6 @@
 namespace gpuhooks::plan {
 namespace {
 
-bool has(const std::vector<std::string>& v, const std::string& s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
-
 template <typename T>
 bool has_item(const std::vector<T>& v, const T& item) {
   return std::find(v.begin(), v.end(), item) != v.end();
@@ -126,9 +122,11 @@ Plan plan_from_edits(const std::vector<const cdi::ContainerEdits*>& edits) {
     for (const auto& n : e->device_nodes) add_device_node(plan, n);
     for (const auto& m : e->mounts) {
       // A prestart hook can bind host paths; a filesystem mount (tmpfs, ...) is the runtime's to make.
-      if (!m.type.empty() && m.type != "bind" && !has(m.options, "bind") && !has(m.options, "rbind"))
+      if (!m.type.empty() && m.type != "bind" && !has_item<std::string>(m.options, "bind") &&
+          !has_item<std::string>(m.options, "rbind"))
         throw Error("CDI mount of type " + m.type + " at " + m.container_path + " cannot be made by a prestart hook");
-      add_once(plan.mounts, Mount{m.host_path, m.container_path, has(m.options, "ro"), has(m.options, "noexec")});
+      add_once(plan.mounts, Mount{m.host_path, m.container_path, has_item<std::string>(m.options, "ro"),
+                                  has_item<std::string>(m.options, "noexec")});
     }
     for (const auto& h : e->hooks) add_hook(plan, h);
     for (auto gid : e->additional_gids)

@@ -54,23 +54,6 @@ UniqueFd reopen_read_only(const UniqueFd& fd) {
   return UniqueFd(::open(InRoot::proc_fd_path(fd.get()).c_str(), O_RDONLY | O_CLOEXEC));
 }
 
-// Everything above stderr close-on-exec: a host directory the hook inherited (from a careless caller) must not be
-// reachable from the program as /proc/self/fd/N, which an image's symlink (/var/cache/ldconfig -> /proc/self/fd/N)
-// would otherwise write through.
-void mark_all_close_on_exec() {
-  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
-  // Before Linux 5.11: one fd at a time, up to the descriptor limit.
-  struct rlimit lim {};
-  rlim_t max = 1 << 16;
-  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
-    max = std::min<rlim_t>(lim.rlim_cur, 1 << 20);
-  for (rlim_t fd = 3; fd < max; ++fd) {
-    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
-    if (flags >= 0 && !(flags & FD_CLOEXEC) && ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC) != 0)
-      throw sys_error("failed to mark descriptor " + std::to_string(fd) + " close-on-exec");
-  }
-}
-
 void drop_capabilities(const std::vector<int>& keep) {
   uint64_t mask = 0;
   for (int cap : keep) mask |= uint64_t{1} << cap;
@@ -104,6 +87,23 @@ void set_limit(int resource, rlim_t value, const char* name) {
 }
 
 }  // namespace
+
+// Everything above stderr close-on-exec: a host directory the hook inherited (from a careless caller) must not be
+// reachable from the program as /proc/self/fd/N, which an image's symlink (/var/cache/ldconfig -> /proc/self/fd/N)
+// would otherwise write through.
+void mark_all_close_on_exec() {
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  // Before Linux 5.11: one fd at a time, up to the descriptor limit.
+  struct rlimit lim {};
+  rlim_t max = 1 << 16;
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
+    max = std::min<rlim_t>(lim.rlim_cur, 1 << 20);
+  for (rlim_t fd = 3; fd < max; ++fd) {
+    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC) && ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC) != 0)
+      throw sys_error("failed to mark descriptor " + std::to_string(fd) + " close-on-exec");
+  }
+}
 
 void confine_before_exec(const ExecConfinement& confinement) {
   mark_all_close_on_exec();

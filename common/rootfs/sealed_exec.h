@@ -29,6 +29,10 @@ struct ExecConfinement {
 // cleared), sets no_new_privs (the exec of a root-owned program cannot win them back) and the limits. Throws Error.
 void confine_before_exec(const ExecConfinement& confinement);
 
+// Every descriptor above stderr close-on-exec (close_range, else one by one before Linux 5.11): what a program
+// about to be exec'd must not inherit. Throws Error when one cannot be marked.
+void mark_all_close_on_exec();
+
 class SealedBinary {
  public:
   // Copies `host_path` (opened now, in the caller's current mount namespace) into a sealed memfd.

@@ -21,6 +21,14 @@ namespace {
 constexpr const char* kNvidiaSmi = "/usr/local/nvidia/bin/nvidia-smi";
 constexpr const char* kCacheLine = "\tlibnvidia-ml.so.1 (libc6,x86-64) => /usr/local/nvidia/lib64/libnvidia-ml.so.1\n";
 
+// The container asks for GPU 1 only, and the image carries a node for GPU 0 at /n0, which the device cgroup must
+// still refuse.
+void given_gpu1_with_a_planted_gpu0_node(Bundle& b, const PrestartConfig& config) {
+  ASSERT_EQ(::mknod(b.host_path_of("/n0").c_str(), S_IFCHR | 0666, makedev(195, 0)), 0);
+  b.env("NVIDIA_VISIBLE_DEVICES=1");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+}
+
 std::string gpu_script() {
   return std::string("ldconfig -p | grep -F 'libnvidia-ml.so.1 '; ") + kNvidiaSmi +
          " -L; head -c1 /dev/nvidia0 2>&1 >/dev/null | sed 's/.*: //'";
@@ -61,11 +69,8 @@ TEST(PrestartLegacy, AUuidGivesThatGpu) {
 TEST(PrestartLegacy, ANodeTheContainerWasNotGivenStaysDenied) {
   const auto& host = shared_simulated_host(2);
   PrestartConfig config(host, "legacy");
-  // GPU 1 only. The image carries a node for GPU 0: the cgroup must still refuse it.
   Bundle b;
-  ASSERT_EQ(::mknod(b.host_path_of("/n0").c_str(), S_IFCHR | 0666, makedev(195, 0)), 0);
-  b.env("NVIDIA_VISIBLE_DEVICES=1");
-  b.hook(Stage::kPrestart, prestart_hook(config));
+  given_gpu1_with_a_planted_gpu0_node(b, config);
   b.shell("head -c1 /n0 2>&1 >/dev/null | sed 's/.*: //'; head -c1 /dev/nvidia1 2>&1 >/dev/null | sed 's/.*: //'");
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -110,9 +115,7 @@ TEST(PrestartCgroupV2, TheGpuNodesOpenAndANodeNotGivenStaysDenied) {
   const auto& host = shared_simulated_host(2);
   PrestartConfig config(host, "legacy");
   Bundle b;
-  ASSERT_EQ(::mknod(b.host_path_of("/n0").c_str(), S_IFCHR | 0666, makedev(195, 0)), 0);
-  b.env("NVIDIA_VISIBLE_DEVICES=1");
-  b.hook(Stage::kPrestart, prestart_hook(config));
+  given_gpu1_with_a_planted_gpu0_node(b, config);
   b.shell(
       "grep -c '^0::' /proc/self/cgroup; head -c1 /dev/nvidia1 2>&1 >/dev/null | sed 's/.*: //'; "
       "head -c1 /n0 2>&1 >/dev/null | sed 's/.*: //'; echo x > /dev/null && echo null-still-works");
