@@ -1,14 +1,18 @@
 #include <optional>
 
+#include "common/cdihooks/hook.h"
 #include "common/error.h"
 #include "common/oci/container_config.h"
+#include "common/rootfs/hook_deadline.h"
 #include "common/rootfs/in_root.h"
-#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 
 const oci::State& Container::state() {
-  if (!state_) state_ = oci::read_state(spec_path_, in_);
+  if (!state_) {
+    rootfs::HookStep step("reading the container state");  // a caller that never closes stdin
+    state_ = oci::read_state(spec_path_, in_);
+  }
   return *state_;
 }
 

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "common/rootfs/hook_deadline.h"
 
 namespace gpuhooks::cdihook {
 namespace {
@@ -77,6 +78,7 @@ HookCommand::HookCommand(const std::vector<std::string>& root_flags, const std::
 
 void HookCommand::run(Container& container) {
   for (auto& r : runs_) {
+    rootfs::HookStep step(r.hook->name());
     try {
       r.hook->run(container);
     } catch (const std::exception& e) {

@@ -68,6 +68,9 @@ class Reader {
   void get(std::string_view key, std::string& out) const {
     if (const toml::node* n = find(key)) out = expect<std::string>(key, *n, "a string");
   }
+  void get(std::string_view key, int64_t& out) const {
+    if (const toml::node* n = find(key)) out = expect<int64_t>(key, *n, "an integer");
+  }
   // An array of strings replaces the default list as a whole, as the reference's unmarshalling does.
   void get(std::string_view key, std::vector<std::string>& out) const {
     const toml::node* n = find(key);
@@ -178,6 +181,15 @@ void read_runtime(const Reader& r, HookConfig& c) {
   expect_one_of(r, "nvidia-container-runtime.modes.legacy.cuda-compat-mode", c.cuda_compat_mode,
                 {"ldconfig", "mount", "disabled", "hook"});
   r.get("nvidia-container-runtime-hook.skip-mode-detection", c.skip_mode_detection);
+  // Ours: the prestart hook's deadline (common/rootfs/hook_deadline.h). Docker's --gpus hook gets no environment,
+  // so NVIDIA_CTK_HOOK_TIMEOUT cannot reach it there; this key can.
+  constexpr int64_t kAbsent = -1'000'000;
+  int64_t timeout = kAbsent;
+  r.get("nvidia-container-runtime-hook.timeout", timeout);
+  if (timeout == kAbsent) return;
+  if (timeout < 1 || timeout > 3600)
+    throw r.error("nvidia-container-runtime-hook.timeout", std::to_string(timeout) + " is not from 1 to 3600 seconds");
+  c.hook_timeout = std::chrono::seconds(timeout);
 }
 
 void read_features(const Reader& r, HookConfig& c) {

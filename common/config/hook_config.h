@@ -2,6 +2,7 @@
 // config.toml of nvidia-container-runtime(-hook) (nvidia-hooks.md §2.2), read with toml++: every key the prestart
 // hook uses, over the built-in defaults; unknown keys ignored; a value of the wrong type or out of its set is an
 // Error naming the key and the file.
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -10,11 +11,11 @@
 
 namespace gpuhooks::config {
 
-struct CliConfig {  // [nvidia-container-cli]
-  std::string root = "/";          // the driver root: "" in the file means "/"
+struct CliConfig {         // [nvidia-container-cli]
+  std::string root = "/";  // the driver root: "" in the file means "/"
   std::string path;
   std::vector<std::string> environment;
-  std::string debug;               // a log file: the prestart hook logs there too
+  std::string debug;  // a log file: the prestart hook logs there too
   std::string ldcache;
   bool load_kmods = true;
   bool no_pivot = false;
@@ -34,9 +35,10 @@ struct HookConfig {
   CliConfig cli;
   std::string mode = "auto";  // nvidia-container-runtime.mode: auto | cdi | legacy (others are an Error)
   std::vector<std::string> cdi_spec_dirs = {"/etc/cdi", "/var/run/cdi"};  // ...modes.cdi.spec-dirs
-  std::string cdi_default_kind = "nvidia.com/gpu";                         // ...modes.cdi.default-kind
+  std::string cdi_default_kind = "nvidia.com/gpu";                        // ...modes.cdi.default-kind
   std::string cuda_compat_mode = "ldconfig";  // ...modes.legacy.cuda-compat-mode: ldconfig | mount | disabled | hook
   bool skip_mode_detection = false;
+  std::chrono::seconds hook_timeout{0};  // nvidia-container-runtime-hook.timeout (ours), 1..3600; 0: not set
   bool disable_imex_channel_creation = false;
   bool ignore_imex_channel_requests = false;
   bool allow_cuda_compat_libs_from_container = false;

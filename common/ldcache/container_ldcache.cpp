@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/ldcache/linker_config_plan.h"
+#include "common/rootfs/hook_deadline.h"
 #include "common/rootfs/in_root.h"
 #include "common/rootfs/isolated_root.h"
 #include "common/rootfs/sealed_exec.h"
@@ -30,20 +31,7 @@ void clear_temp_cache(const rootfs::InRoot& inside) {
 
 }  // namespace
 
-std::chrono::seconds ldconfig_timeout(const char* value) {
-  if (value == nullptr || *value == '\0') return kDefaultLdconfigTimeout;
-  char* end = nullptr;
-  errno = 0;
-  // strtol skips leading blanks and takes a sign: a digit must come first.
-  const bool digit_first = *value >= '0' && *value <= '9';
-  const long seconds = digit_first ? std::strtol(value, &end, 10) : 0;
-  if (!digit_first || errno != 0 || *end != '\0' || seconds < 1 || seconds > kMaxLdconfigTimeout.count()) {
-    spdlog::warn("Ignoring {}={}: not a whole number of seconds from 1 to {}; using {} s", kTimeoutVariable,
-                 rootfs::printable(value), kMaxLdconfigTimeout.count(), kDefaultLdconfigTimeout.count());
-    return kDefaultLdconfigTimeout;
-  }
-  return std::chrono::seconds(seconds);
-}
+std::chrono::seconds ldconfig_timeout(const char* value) { return rootfs::hook_timeout(value); }
 
 std::string host_ldconfig(std::string path) {
   const std::string real = ".real";

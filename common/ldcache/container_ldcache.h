@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/rootfs/hook_deadline.h"
+
 namespace gpuhooks::ldcache {
 
 // How long ldconfig may take, configuration included, before it is killed and the hook fails with one line
@@ -18,9 +20,11 @@ namespace gpuhooks::ldcache {
 // entry, or the environment of the prestart hook) sets it; the default is 10 s. ldconfig takes well under a second
 // for a large CUDA image; the default leaves room for a loaded host. ldconfig also gets CPU time of that many
 // seconds, 1 GiB of data, CAP_DAC_OVERRIDE only, no_new_privs and no descriptor above stderr.
-inline constexpr const char* kTimeoutVariable = "NVIDIA_CTK_HOOK_TIMEOUT";
-inline constexpr std::chrono::seconds kDefaultLdconfigTimeout{10};
-inline constexpr std::chrono::seconds kMaxLdconfigTimeout{3600};
+// The variable is the hook's whole deadline as well (common/rootfs/hook_deadline.h); ldconfig gets what is left
+// of it when that is less.
+inline constexpr const char* kTimeoutVariable = rootfs::kHookTimeoutVariable;
+inline constexpr std::chrono::seconds kDefaultLdconfigTimeout = rootfs::kDefaultHookTimeout;
+inline constexpr std::chrono::seconds kMaxLdconfigTimeout = rootfs::kMaxHookTimeout;
 // The timeout `value` (the variable's value, or nullptr) asks for; the default, with a warning, when it is not valid.
 std::chrono::seconds ldconfig_timeout(const char* value);
 

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/log/log.h"
+#include "common/rootfs/hook_deadline.h"
 #include "common/rootfs/in_root.h"
 #include "common/rootfs/sealed_exec.h"
 #include "common/unique_fd.h"
@@ -117,6 +118,8 @@ void run_in_child(const std::string& what, const std::function<void()>& body, Cl
     ::_exit(1);
   }
   wr.reset();
+  ::setpgid(pid, pid);  // as the child does: the group exists before either can be killed through it
+  rootfs::HookChild group_killed_at_the_hooks_deadline(-pid);
   std::string error = read_error(rd.get(), deadline);
   Waited w = wait_until(pid, pid, deadline, what);
   if (w.timed_out) throw Error(timeout_text(what, start, deadline));
@@ -163,6 +166,7 @@ void run_hook(const Hook& hook, const std::string& state_json, Clock::time_point
     ::_exit(127);
   }
   state.reset();
+  rootfs::HookChild killed_at_the_hooks_deadline(pid);
   std::string name = "hook " + hook.path + (hook.args.size() > 1 ? " " + hook.args[1] : "");
   Waited w = wait_until(pid, 0, deadline, name);
   if (w.timed_out) throw Error(timeout_text(name, start, deadline));

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/oci/container_config.h"
+#include "common/rootfs/hook_deadline.h"
 
 namespace gpuhooks::rootfs {
 namespace {
@@ -299,6 +300,7 @@ void InRoot::symlink(const std::string& target, std::string_view link) const {
   if (::symlinkat(target.c_str(), dir.get(), base.c_str()) == 0) return;
   if (errno != EEXIST) throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
   const std::string tmp = "." + base + ".gpuhooks-" + random_suffix();
+  HookTempFile removed_at_the_hooks_deadline(dir.get(), tmp);
   if (::symlinkat(target.c_str(), dir.get(), tmp.c_str()) != 0)
     throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
   if (::renameat(dir.get(), tmp.c_str(), dir.get(), base.c_str()) != 0) {
@@ -324,6 +326,7 @@ void InRoot::write_file(std::string_view path, std::string_view content, mode_t 
   auto [parent, base] = split_parent(path);
   UniqueFd dir = mkdir_all(parent);
   const std::string tmp = "." + base + ".gpuhooks-" + random_suffix();
+  HookTempFile removed_at_the_hooks_deadline(dir.get(), tmp);
   int fd = ::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) throw sys_error("failed to create " + show(path) + " in container root " + printable(host_root_));
   UniqueFd file(fd);

@@ -17,6 +17,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/rootfs/hook_deadline.h"
 #include "common/rootfs/in_root.h"
 
 namespace gpuhooks::rootfs {
@@ -38,6 +39,8 @@ constexpr size_t kGuardSize = 64 << 10;
 // The child writes its error while the caller is still suspended: a message larger than the pipe would block it
 // forever. Messages are one line naming a path or two; longer ones are cut.
 constexpr size_t kMaxMessage = 4096;
+// How long before the hook's deadline the child's own passes.
+constexpr std::chrono::milliseconds kDeadlineMargin{100};
 // What the child writes when its deadline passes before it could exec; the caller words the error.
 constexpr char kDeadlineMarker[] =
     "\x01"
@@ -77,8 +80,11 @@ std::string seconds_text(std::chrono::milliseconds timeout) {
   return buf;
 }
 
-Error deadline_error(const std::string& what, std::chrono::milliseconds timeout, const std::filesystem::path& root) {
-  return Error(what + " took longer than " + seconds_text(timeout) + " s in container root " + printable(root) +
+// The message names the bound the user set: the child's own, or the hook's deadline when that cut it short.
+Error deadline_error(const std::string& what, std::chrono::milliseconds asked, std::chrono::milliseconds given,
+                     const std::filesystem::path& root) {
+  const auto bound = given < asked || asked.count() <= 0 ? hook_timeout_set() : asked;
+  return Error(what + " took longer than " + seconds_text(bound) + " s in container root " + printable(root) +
                "; killed");
 }
 
@@ -268,8 +274,17 @@ void run_isolated_in_root(const std::filesystem::path& host_root, const std::str
   // One clone with the namespace flags: the child is pid 1 of its own pid namespace, so the procfs it mounts is its
   // own. No re-exec. The child leaves read_end alone (it is the caller's object; O_CLOEXEC closes the child's copy).
   ChildStack stack;
-  ChildArgs args{host_root, body, options, write_end.get()};
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  // The hook's own deadline bounds the child too, a little before it passes, so that the child's error (which names
+  // the root) is the one the user reads.
+  IsolationOptions bounded = options;
+  const auto now = std::chrono::steady_clock::now();
+  if (hook_deadline() != std::chrono::steady_clock::time_point::max()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(hook_deadline() - now) - kDeadlineMargin;
+    left = std::max(left, std::chrono::milliseconds(1));
+    if (bounded.timeout.count() <= 0 || left < bounded.timeout) bounded.timeout = left;
+  }
+  ChildArgs args{host_root, body, bounded, write_end.get()};
+  const auto deadline = now + bounded.timeout;
 #if defined(__SANITIZE_ADDRESS__)
   // Under AddressSanitizer a child running on its own stack in the caller's memory reads as stack misuse (ASan
   // says so: "False positive error reports may follow"): a fork-like clone instead, slower and otherwise the same.
@@ -280,19 +295,20 @@ void run_isolated_in_root(const std::filesystem::path& host_root, const std::str
   int pid = ::clone(child_entry, stack.top(), static_cast<int>(kCloneFlags), &args);
 #endif
   if (pid < 0) throw sys_error("failed to start a child in new mount/pid/ipc/uts/net namespaces");
+  HookChild killed_at_the_hooks_deadline(static_cast<pid_t>(pid));
   // Here the child has exec'd or exited: its end of the pipe is closed (close-on-exec), so this read ends at once.
   write_end.reset();
   std::string message = read_all(read_end.get());
   int status = 0;
-  if (options.timeout.count() <= 0) {
+  if (bounded.timeout.count() <= 0) {
     wait_blocking(static_cast<pid_t>(pid), &status);
   } else if (!wait_until(static_cast<pid_t>(pid), deadline, &status)) {
     // SIGKILL reaches a pid namespace's init from its parent namespace, and takes every process in it along.
     ::kill(static_cast<pid_t>(pid), SIGKILL);
     wait_blocking(static_cast<pid_t>(pid), &status);
-    throw deadline_error(what, options.timeout, host_root);
+    throw deadline_error(what, options.timeout, bounded.timeout, host_root);
   }
-  if (message == kDeadlineMarker) throw deadline_error(what, options.timeout, host_root);
+  if (message == kDeadlineMarker) throw deadline_error(what, options.timeout, bounded.timeout, host_root);
   if (!message.empty()) throw Error(message);
   if (WIFSIGNALED(status)) throw Error(what + " was killed by signal " + std::to_string(WTERMSIG(status)));
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0)

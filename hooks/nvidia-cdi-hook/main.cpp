@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -13,6 +14,7 @@
 #include "common/cdihooks/hook_command.h"
 #include "common/error.h"
 #include "common/log/log.h"
+#include "common/rootfs/hook_deadline.h"
 
 using namespace gpuhooks;
 using namespace gpuhooks::cdihook;
@@ -26,6 +28,11 @@ void print_usage(const std::vector<std::unique_ptr<Hook>>& hooks, const std::str
             << "Hooks:\n";
   for (const auto& h : hooks)
     if (!h->hidden()) std::cout << "  " << h->name() << "\t" << h->description() << "\n";
+  std::cout << "\nEnvironment:\n  " << rootfs::kHookTimeoutVariable
+            << "=SECONDS  the deadline of the whole run (whole seconds, 1 to " << rootfs::kMaxHookTimeout.count()
+            << "; default " << rootfs::kDefaultHookTimeout.count()
+            << "): past it the hook kills its children, removes its temporary files and exits 1,\n"
+               "  so that nothing an image plants can hold the container start.\n";
 }
 
 }  // namespace
@@ -86,6 +93,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    rootfs::arm_hook_deadline(rootfs::hook_timeout(std::getenv(rootfs::kHookTimeoutVariable)), "nvidia-cdi-hook");
     HookCommand command(std::vector<std::string>(args.begin(), name_it), std::vector<std::string>(name_it, args.end()),
                         prog);
     if (command.help() || command.empty()) return 0;

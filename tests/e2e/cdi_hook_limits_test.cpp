@@ -189,7 +189,8 @@ TEST(HookTimeout, NvidiaCtkHookTimeoutSetsTheDeadline) {
   b.symlink_in("fifo-target", "/usr/lib/simgpu/libfifo.so");
   plant_fifo(b, "/usr/lib/simgpu/fifo-target");
   auto t = run_update_ldcache(b.rootfs(), "3");
-  EXPECT_GE(t.took, std::chrono::seconds(3));
+  // The whole hook has the same deadline; ldconfig is killed a moment before it (rootfs/hook_deadline.h).
+  EXPECT_GE(t.took, std::chrono::milliseconds(2800));
   EXPECT_LT(t.took, std::chrono::seconds(8));
   expect_one_error_line(t.r, "took longer than 3 s in container root " + b.rootfs().string() + "; killed");
 }

@@ -254,6 +254,16 @@ TEST(ConfigHookKeys, AModeOutsideAutoCdiLegacyIsAnError) {
             std::string(kSrc) + ": nvidia-container-runtime.mode: \"csv\" is not one of auto, cdi, legacy");
 }
 
+// Ours: the prestart hook's deadline, for Docker's --gpus hook that gets no NVIDIA_CTK_HOOK_TIMEOUT.
+TEST(ConfigHookKeys, TheHookTimeoutIsWholeSecondsFromOneToAnHourAndUnsetByDefault) {
+  EXPECT_EQ(parse_keys("").hook_timeout, std::chrono::seconds(0));
+  EXPECT_EQ(parse_keys("[nvidia-container-runtime-hook]\ntimeout = 3\n").hook_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(key_error("[nvidia-container-runtime-hook]\ntimeout = 0\n"),
+            std::string(kSrc) + ": nvidia-container-runtime-hook.timeout: 0 is not from 1 to 3600 seconds");
+  EXPECT_EQ(key_error("[nvidia-container-runtime-hook]\ntimeout = \"5s\"\n"),
+            std::string(kSrc) + ": nvidia-container-runtime-hook.timeout: expected an integer, got a string");
+}
+
 TEST(ConfigHookKeys, ACudaCompatModeOutsideItsSetIsAnError) {
   for (const char* ok : {"ldconfig", "mount", "disabled", "hook"}) {
     EXPECT_EQ(parse_keys(std::string("[nvidia-container-runtime.modes.legacy]\ncuda-compat-mode = \"") + ok + "\"\n")
