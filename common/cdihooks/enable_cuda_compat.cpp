@@ -9,10 +9,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 
-#include "common/error.h"
 #include "common/cdihooks/hook.h"
+#include "common/discovery/driver_version.h"
+#include "common/error.h"
 
 namespace gpuhooks::cdihook {
 namespace {
@@ -61,6 +63,17 @@ std::string uuid4() {
   return buf;
 }
 
+// The hook runs in the host's mount namespace: /proc/driver/nvidia/version is the loaded kernel module's.
+void warn_if_spec_is_stale(const std::string& generated_for) {
+  if (generated_for.empty()) return;
+  std::ifstream f("/proc/driver/nvidia/version", std::ios::binary);
+  if (!f) return;  // no module loaded here (a simulated host, a CPU node): nothing to compare with
+  std::string text(4096, '\0');
+  f.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(f.gcount()));
+  if (auto w = stale_spec_warning(generated_for, text)) spdlog::warn("{}", *w);
+}
+
 class EnableCudaCompat : public Hook {
  public:
   std::string name() const override { return "enable-cuda-compat"; }
@@ -77,6 +90,7 @@ class EnableCudaCompat : public Hook {
   void run(Container& container) override {
     // No versions: nothing to decide, and the state on stdin is never read (as the reference).
     if (host_driver_.empty() && host_cuda_.empty()) return;
+    warn_if_spec_is_stale(host_driver_);
     auto host_driver = parse_flag_version("--host-driver-version", host_driver_);
     auto host_cuda = parse_flag_version("--host-cuda-version", host_cuda_);
     rootfs::InRoot root(container.root());
@@ -92,6 +106,13 @@ class EnableCudaCompat : public Hook {
 };
 
 }  // namespace
+
+std::optional<std::string> stale_spec_warning(const std::string& generated_for, std::string_view proc_version) {
+  auto running = discovery::parse_proc_version(proc_version);
+  if (!running || *running == generated_for) return std::nullopt;
+  return "The CDI spec is stale: it was generated for driver " + rootfs::printable(generated_for) +
+         " but the host runs " + *running + "; regenerate it with: systemctl start gpuhooks-cdi-refresh.service";
+}
 
 std::optional<std::string> select_cuda_compat_dir(const rootfs::InRoot& root, const std::string& compat_root,
                                                   const std::optional<Version>& host_driver,

@@ -75,6 +75,7 @@ nlohmann::json to_json(const Explanation& e) {
           {"path", e.resolution.path},
           {"reason", e.resolution.reason},
           {"cdi_devices", e.resolution.cdi_devices},
+          {"warnings", e.resolution.warnings},
           {"plan", to_json(e.resolution.plan)}};
 }
 

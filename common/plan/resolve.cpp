@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/plan/from_edits.h"
 #include "common/plan/legacy.h"
+#include "common/plan/stale_spec.h"
 #include "common/split_join.h"
 
 namespace gpuhooks::plan {
@@ -34,6 +35,7 @@ std::string try_cdi(Resolution& r, const config::HookConfig& config) {
   } catch (const Error& e) {
     return std::string("CDI devices ") + join(r.cdi_devices, ", ") + ": " + e.what();
   }
+  r.warnings = stale_spec_warnings(registry, r.cdi_devices, config.cli.root.empty() ? "/" : config.cli.root);
   return "";
 }
 

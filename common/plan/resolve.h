@@ -20,6 +20,7 @@ struct Resolution {
   std::string reason;         // why this path, in one line; when unserved, why nothing can serve
   bool unserved = false;      // a GPU container that neither path can serve: the hook fails with `reason`
   std::vector<std::string> cdi_devices;
+  std::vector<std::string> warnings;  // a stale spec that serves the container (stale_spec.h)
   Plan plan;
   std::optional<discovery::HostDiscovery> host;  // the discovered host, when the legacy path looked at it
 };

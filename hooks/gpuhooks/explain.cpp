@@ -30,6 +30,7 @@ void print_text(const plan::Explanation& e) {
     if (!r.requirements.empty()) std::cout << "requirements: " << join(r.requirements, " ; ") << "\n";
   }
   std::cout << "path: " << e.resolution.path << "\nreason: " << e.resolution.reason << "\n";
+  for (const auto& w : e.resolution.warnings) std::cout << "warning: " << w << "\n";
   for (const auto& n : p.device_nodes) std::cout << "node  " << n.path << " <- " << n.host_path << "\n";
   for (const auto& m : p.mounts)
     std::cout << "mount " << m.path << " <- " << m.host_path << (m.read_only ? " (ro)" : "") << "\n";

@@ -141,6 +141,31 @@ TEST(PrestartCdi, ASpecInTheSpecDirServesTheContainerInModeCdi) {
   EXPECT_NE(log.find("env edit NVIDIA_VISIBLE_DEVICES=void not applied"), std::string::npos) << log;
 }
 
+// A spec left from the driver before an upgrade still serves, but the log says it is stale and how to fix it.
+TEST(PrestartCdi, AStaleSpecServesWithAWarningThatNamesTheFix) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "cdi");
+  const auto spec = config.spec_dir / "nvidia.yaml";
+  auto gen = run_gpuhooks({"cdi", "generate", "--driver-root", host.root().string(), "--nvidia-cdi-hook-path",
+                           test::built("nvidia-cdi-hook").string(), "--ldconfig-path", "/sbin/ldconfig", "--output",
+                           spec.string()});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  std::string text = test::read_file(spec);
+  const std::string flag = "--host-driver-version=580.159.04";
+  ASSERT_NE(text.find(flag), std::string::npos) << text;
+  text.replace(text.find(flag), flag.size(), "--host-driver-version=550.54.14");
+  test::write_file(spec, text);
+  auto r = run_with_gpus(config, "0", "echo started");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "started\n");
+  const std::string log = config.log_text();
+  EXPECT_NE(log.find("CDI spec " + spec.string() +
+                     " is stale: it was generated for driver 550.54.14 but the host runs 580.159.04; regenerate it "
+                     "with: systemctl start gpuhooks-cdi-refresh.service"),
+            std::string::npos)
+      << log;
+}
+
 TEST(PrestartCdi, NoSpecAndNoFallbackFailsTheStartInModeCdi) {
   const auto& host = shared_simulated_host(1);
   PrestartConfig config(host, "cdi");

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <regex>
 
-#include "common/error.h"
 #include "common/cdihooks/enable_cuda_compat.h"
 #include "common/cdihooks/enable_cuda_compat_elf_note.h"
 #include "common/cdihooks/enable_cuda_compat_version.h"
+#include "common/error.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks;
@@ -394,4 +394,14 @@ TEST(CompatHook, AOneMegabyteCudaVersionInTheNoteIsIgnoredWithoutACrash) {
                      R"({"ociVersion":"1.0","id":"t","bundle":"/x","root":")" + root.path().string() + R"("})");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(std::filesystem::exists(root / "etc/ld.so.conf.d"));
+}
+
+// A spec generated for the driver before an upgrade is named with the fix (the kernel module's version file).
+TEST(StaleSpecDriver, AnotherLoadedDriverIsAWarningWithTheFix) {
+  const std::string proc = "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build\n";
+  EXPECT_EQ(gpuhooks::cdihook::stale_spec_warning("550.54.14", proc),
+            "The CDI spec is stale: it was generated for driver 550.54.14 but the host runs 580.159.04; regenerate "
+            "it with: systemctl start gpuhooks-cdi-refresh.service");
+  EXPECT_EQ(gpuhooks::cdihook::stale_spec_warning("580.159.04", proc), std::nullopt);
+  EXPECT_EQ(gpuhooks::cdihook::stale_spec_warning("550.54.14", "no module here\n"), std::nullopt);
 }
