@@ -23,6 +23,10 @@ struct Gpu {
   std::string model;       // "NVIDIA H100 80GB HBM3"
   bool mig_enabled = false;
   std::vector<MigDevice> migs;
+  // For NVIDIA_REQUIRE_* (libnvidia-container.md A.3.5): NVML's brand, lower case ("nvidia", "tesla", ...), and
+  // compute capability ("9.0"); empty when unknown (from /proc, or an NVML without the call).
+  std::string brand;
+  std::string compute_capability;
 };
 
 // Where the GPU list came from, for the report and --debug.

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <cctype>
+#include <iterator>
 
 #include "common/error.h"
 
@@ -32,6 +33,9 @@ struct Api {
   nvmlReturn_t (*name)(nvmlDevice_t, char*, unsigned);
   nvmlReturn_t (*minor)(nvmlDevice_t, unsigned*);
   nvmlReturn_t (*pci_info)(nvmlDevice_t, nvmlPciInfo_t*);
+  // Only for requirements: optional, an unknown value holds (libnvidia-container.md A.3.5).
+  nvmlReturn_t (*brand)(nvmlDevice_t, int*);
+  nvmlReturn_t (*compute_capability)(nvmlDevice_t, int*, int*);
   // MIG: optional (drivers before R450 lack them); absent means no MIG devices are reported.
   nvmlReturn_t (*mig_mode)(nvmlDevice_t, unsigned*, unsigned*);
   nvmlReturn_t (*max_mig)(nvmlDevice_t, unsigned*);
@@ -75,6 +79,8 @@ Api bind_api(Library& lib) {
   lib.bind(api.name, "nvmlDeviceGetName");
   lib.bind(api.minor, "nvmlDeviceGetMinorNumber");
   lib.bind(api.pci_info, "nvmlDeviceGetPciInfo_v3");
+  lib.bind(api.brand, "nvmlDeviceGetBrand", false);
+  lib.bind(api.compute_capability, "nvmlDeviceGetCudaComputeCapability", false);
   lib.bind(api.mig_mode, "nvmlDeviceGetMigMode", false);
   lib.bind(api.max_mig, "nvmlDeviceGetMaxMigDeviceCount", false);
   lib.bind(api.mig_by_index, "nvmlDeviceGetMigDeviceHandleByIndex", false);
@@ -128,6 +134,15 @@ std::vector<MigDevice> query_migs(const Api& api, const Session& s, nvmlDevice_t
 
 }  // namespace
 
+std::string brand_name(int nvml_brand) {
+  // nvml.h's nvmlBrandType_t, 0..16 (11 is both CLOUD_GAMING and VGAMING).
+  static constexpr const char* kNames[] = {"unknown",   "quadro",    "tesla",  "nvs",        "grid",    "geforce",
+                                           "titan",     "vapps",     "vpc",    "vcs",        "vws",     "cloudgaming",
+                                           "quadrortx", "nvidiartx", "nvidia", "geforcertx", "titanrtx"};
+  if (nvml_brand < 0 || nvml_brand >= static_cast<int>(std::size(kNames))) return "unknown";
+  return kNames[nvml_brand];
+}
+
 std::string short_pci_bus_id(const std::string& id) {
   // "00000000:00:06.0": the domain has 8 hex digits; /proc and sysfs print 4 when the upper half is zero.
   size_t colon = id.find(':');
@@ -165,6 +180,10 @@ NvmlReport query_nvml(const std::filesystem::path& library) {
     nvmlPciInfo_t pci{};
     session.check(api.pci_info(dev, &pci), "nvmlDeviceGetPciInfo_v3");
     gpu.pci_bus_id = short_pci_bus_id(pci.busId);
+    int brand = 0, major = 0, minor = 0;
+    if (api.brand && api.brand(dev, &brand) == NVML_SUCCESS) gpu.brand = brand_name(brand);
+    if (api.compute_capability && api.compute_capability(dev, &major, &minor) == NVML_SUCCESS)
+      gpu.compute_capability = std::to_string(major) + "." + std::to_string(minor);
     gpu.migs = query_migs(api, session, dev, &gpu.mig_enabled);
     report.gpus.push_back(std::move(gpu));
   }

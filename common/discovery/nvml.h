@@ -22,6 +22,10 @@ struct NvmlReport {
 // failing call ("…/libnvidia-ml.so.1: nvmlInit_v2: Driver Not Loaded") so callers can report why they fell back.
 NvmlReport query_nvml(const std::filesystem::path& library);
 
+// nvmlBrandType_t as libnvidia-container names it, lower case ("nvidia" for 14, "tesla" for 2); "unknown" for 0 and
+// values it does not know.
+std::string brand_name(int nvml_brand);
+
 // "00000000:00:06.0" (NVML) -> "0000:00:06.0": the form /proc/driver/nvidia/gpus, sysfs and by-path links use.
 std::string short_pci_bus_id(const std::string& nvml_bus_id);
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "common/plan/legacy.h"
 #include "common/request/requirements.h"
 
 namespace gpuhooks::plan {
@@ -22,7 +23,16 @@ void check_requirements(Explanation& e, const config::HookConfig& config) {
   request::HostFacts facts;
   facts.cuda_version = host.cuda_version;
   facts.driver_version = host.driver_version;
-  request::check_requirements(e.request.requirements, facts);
+  // Every rule must hold for each selected GPU with its own brand and arch (libnvidia-container.md A.3.5); with
+  // none selected, once with both unknown.
+  const auto gpus = selected_gpus(host, e.request.devices);
+  if (gpus.empty()) request::check_requirements(e.request.requirements, facts);
+  for (const auto* gpu : gpus) {
+    facts.brand = gpu->brand;
+    facts.compute_capabilities.clear();
+    if (!gpu->compute_capability.empty()) facts.compute_capabilities.push_back(gpu->compute_capability);
+    request::check_requirements(e.request.requirements, facts);
+  }
 }
 
 nlohmann::json optional_string(const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nullptr; }

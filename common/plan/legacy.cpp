@@ -17,16 +17,18 @@ bool is_index(const std::string& id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The GPU `id` names (an index, a UUID), or the parent of the MIG device it names ("N:M", a MIG UUID).
+bool names(const discovery::Gpu& g, const std::string& id) {
+  if (id == std::to_string(g.index) || id == g.uuid) return true;
+  for (const auto& m : g.migs)
+    if (id == m.uuid || id == std::to_string(g.index) + ":" + std::to_string(m.index)) return true;
+  return false;
+}
+
 void check_devices_exist(const discovery::HostDiscovery& host, const std::vector<std::string>& devices) {
   for (const auto& id : devices) {
     if (id.empty() || id == "all") continue;
-    bool found = false;
-    for (const auto& g : host.gpus) {
-      found = found || id == std::to_string(g.index) || id == g.uuid;
-      for (const auto& m : g.migs)
-        found = found || id == m.uuid || id == std::to_string(g.index) + ":" + std::to_string(m.index);
-    }
-    if (found) continue;
+    if (std::any_of(host.gpus.begin(), host.gpus.end(), [&](const auto& g) { return names(g, id); })) continue;
     if (is_index(id)) throw Error("no GPU with index " + id + " (" + std::to_string(host.gpus.size()) + " GPUs)");
     throw Error("no GPU or MIG device " + id);
   }
@@ -76,6 +78,15 @@ Plan plan_legacy(const discovery::HostDiscovery& host, const std::vector<std::st
   // spec serves; nothing asked for it here, so it is not reported as an edit that could not be made.
   plan.env.clear();
   return plan;
+}
+
+std::vector<const discovery::Gpu*> selected_gpus(const discovery::HostDiscovery& host,
+                                                 const std::vector<std::string>& devices) {
+  std::vector<const discovery::Gpu*> out;
+  for (const auto& g : host.gpus)
+    if (std::any_of(devices.begin(), devices.end(), [&](const auto& id) { return id == "all" || names(g, id); }))
+      out.push_back(&g);
+  return out;
 }
 
 }  // namespace gpuhooks::plan

@@ -18,4 +18,9 @@ namespace gpuhooks::plan {
 Plan plan_legacy(const discovery::HostDiscovery& host, const std::vector<std::string>& devices,
                  const std::vector<std::string>& capabilities, const generate::GenerateOptions& options);
 
+// The GPUs `devices` names (as for plan_legacy), in host order: the parent GPU of a MIG device; every GPU for
+// "all"; none for a device the host lacks. What NVIDIA_REQUIRE_* rules on arch and brand are evaluated against.
+std::vector<const discovery::Gpu*> selected_gpus(const discovery::HostDiscovery& host,
+                                                 const std::vector<std::string>& devices);
+
 }  // namespace gpuhooks::plan

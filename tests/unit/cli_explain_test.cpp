@@ -165,6 +165,19 @@ TEST_F(CliExplain, AnUnmetRequirementIsAnErrorNamingItAndTheHostValue) {
   EXPECT_THAT(r.err, HasSubstr("cuda 13.0"));
 }
 
+// arch and brand are the selected GPU's, from NVML (the simulated H100: brand NVIDIA, compute capability 9.0).
+TEST_F(CliExplain, ArchAndBrandRequirementsAreTheSelectedGpus) {
+  EXPECT_EQ(explained({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_ARCH=arch>=9.0 brand=nvidia,arch<9"})["path"],
+            "legacy");
+  RunResult arch = explain({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_ARCH=arch>=10.0"});
+  EXPECT_EQ(arch.exit_code, 1);
+  EXPECT_THAT(arch.err, HasSubstr("unsatisfied condition: arch>=10.0"));
+  EXPECT_THAT(arch.err, HasSubstr("brand nvidia, arch 9.0"));
+  RunResult brand = explain({"NVIDIA_VISIBLE_DEVICES=all", "NVIDIA_REQUIRE_BRAND=brand=tesla"});
+  EXPECT_EQ(brand.exit_code, 1);
+  EXPECT_THAT(brand.err, HasSubstr("unsatisfied condition: brand=tesla"));
+}
+
 TEST_F(CliExplain, DisableRequireSkipsTheRequirements) {
   json e = explained({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_REQUIRE_CUDA=cuda>=99.0", "NVIDIA_DISABLE_REQUIRE=true"});
   EXPECT_EQ(e["request"]["disable_require"], true);

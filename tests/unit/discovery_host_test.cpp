@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/discovery/host.h"
+#include "common/discovery/nvml.h"
 #include "common/error.h"
 #include "discovery_simulated_host.h"
 
@@ -44,6 +45,20 @@ TEST(HostDiscovery, ReadsGpusAndVersionsThroughNvml) {
   EXPECT_EQ(host.gpus[0].minor, 0u);
   EXPECT_FALSE(host.gpus[0].mig_enabled);
   EXPECT_EQ(host.dev_root, root);
+  // What NVIDIA_REQUIRE_* rules on brand and arch compare with.
+  EXPECT_EQ(host.gpus[0].brand, "nvidia");
+  EXPECT_EQ(host.gpus[0].compute_capability, "9.0");
+}
+
+TEST(HostDiscovery, BrandsAreNamedAsLibnvidiaContainerNamesThemInLowerCase) {
+  EXPECT_EQ(brand_name(0), "unknown");
+  EXPECT_EQ(brand_name(2), "tesla");
+  EXPECT_EQ(brand_name(5), "geforce");
+  EXPECT_EQ(brand_name(11), "cloudgaming");
+  EXPECT_EQ(brand_name(14), "nvidia");
+  EXPECT_EQ(brand_name(16), "titanrtx");
+  EXPECT_EQ(brand_name(17), "unknown");
+  EXPECT_EQ(brand_name(-1), "unknown");
 }
 
 TEST(HostDiscovery, NvmlSeesOnlyGpusWhoseNodesExist) {
@@ -81,6 +96,8 @@ TEST(HostDiscovery, FallsBackToProcWhenNvmlFails) {
   ASSERT_EQ(host.gpus.size(), 1u);
   EXPECT_EQ(host.gpus[0].uuid, "GPU-c0c5192c-a02a-5644-bcac-2082e5de7b3a");
   EXPECT_EQ(host.cuda_version, "");
+  EXPECT_EQ(host.gpus[0].brand, "");  // /proc has neither: unknown, and an unknown value holds
+  EXPECT_EQ(host.gpus[0].compute_capability, "");
   EXPECT_THAT(host.missing, ::testing::Contains("CUDA driver version (needs NVML)"));
 }
 
