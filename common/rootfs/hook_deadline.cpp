@@ -123,6 +123,17 @@ std::chrono::seconds hook_timeout(const char* value, std::chrono::seconds fallba
   return std::chrono::seconds(seconds);
 }
 
+void arm_alarm(void (*handler)(int), std::chrono::microseconds after, const char* what) {
+  struct sigaction sa {};
+  sa.sa_handler = handler;
+  sigfillset(&sa.sa_mask);
+  if (::sigaction(SIGALRM, &sa, nullptr) != 0) throw sys_error(std::string("failed to set ") + what);
+  struct itimerval when {};
+  when.it_value.tv_sec = static_cast<time_t>(after.count() / 1000000);
+  when.it_value.tv_usec = static_cast<suseconds_t>(after.count() % 1000000);
+  if (::setitimer(ITIMER_REAL, &when, nullptr) != 0) throw sys_error(std::string("failed to set ") + what);
+}
+
 void arm_hook_deadline(std::chrono::milliseconds timeout, const char* program, Clock::time_point since) {
   g_program = program;
   g_timeout_ms = timeout.count();
@@ -131,14 +142,7 @@ void arm_hook_deadline(std::chrono::milliseconds timeout, const char* program, C
   // A zero timer disarms: one already past fires at once.
   const auto left = std::max(std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()),
                              std::chrono::microseconds(1));
-  struct sigaction sa {};
-  sa.sa_handler = on_hook_deadline;
-  sigfillset(&sa.sa_mask);
-  if (::sigaction(SIGALRM, &sa, nullptr) != 0) throw sys_error("failed to set the hook's deadline");
-  struct itimerval when {};
-  when.it_value.tv_sec = static_cast<time_t>(left.count() / 1000000);
-  when.it_value.tv_usec = static_cast<suseconds_t>(left.count() % 1000000);
-  if (::setitimer(ITIMER_REAL, &when, nullptr) != 0) throw sys_error("failed to set the hook's deadline");
+  arm_alarm(on_hook_deadline, left, "the hook's deadline");
 }
 
 void disarm_hook_deadline() {

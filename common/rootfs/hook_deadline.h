@@ -34,6 +34,10 @@ std::chrono::seconds hook_timeout(const char* value, std::chrono::seconds fallba
 void arm_hook_deadline(std::chrono::milliseconds timeout, const char* program,
                        std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now());
 
+// One SIGALRM to `handler` (every other signal blocked while it runs) `after` from now: the timer under the hook's
+// deadline and an isolated child's own. Error naming `what` when it cannot be set.
+void arm_alarm(void (*handler)(int), std::chrono::microseconds after, const char* what);
+
 // Cancels the timer (tests; a hook simply exits).
 void disarm_hook_deadline();
 

@@ -61,14 +61,7 @@ extern "C" void on_child_deadline(int) {
 void arm_child_deadline(std::chrono::milliseconds timeout, int error_fd) {
   if (timeout.count() <= 0) return;
   g_child_error_fd = error_fd;
-  struct sigaction sa {};
-  sa.sa_handler = on_child_deadline;
-  sigemptyset(&sa.sa_mask);
-  if (::sigaction(SIGALRM, &sa, nullptr) != 0) throw sys_error("failed to set the isolated child's deadline");
-  struct itimerval when {};
-  when.it_value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  when.it_value.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
-  if (::setitimer(ITIMER_REAL, &when, nullptr) != 0) throw sys_error("failed to set the isolated child's deadline");
+  arm_alarm(on_child_deadline, timeout, "the isolated child's deadline");
 }
 
 // "2" or "0.25": the timeout as the user set it, in seconds.
