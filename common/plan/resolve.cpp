@@ -5,6 +5,7 @@
 #include "common/cdi/registry/registry.h"
 #include "common/error.h"
 #include "common/plan/from_edits.h"
+#include "common/plan/imex_channels.h"
 #include "common/plan/legacy.h"
 #include "common/plan/stale_spec.h"
 #include "common/split_join.h"
@@ -45,6 +46,7 @@ std::string try_legacy(Resolution& r, const request::Request& request, const con
   try {
     r.host = discover_for(request, config);
     r.plan = plan_legacy(*r.host, request.devices, request.driver_capabilities, generate);
+    add_imex_channels(r.plan, *r.host, request.imex_channels);
   } catch (const Error& e) {
     return e.what();
   }
@@ -71,6 +73,8 @@ Resolution resolve(const request::Request& request, const config::HookConfig& co
     return r;
   }
   r.cdi_devices = cdi_names(request, config.cdi_default_kind);
+  // Channels are CDI devices of their own kind: a registry without them leaves the request to legacy discovery.
+  for (const auto& id : request.imex_channels) r.cdi_devices.push_back(std::string(kImexChannelKind) + "=" + id);
   std::string cdi_failure, legacy_failure;
   if (config.mode != "legacy") {
     cdi_failure = try_cdi(r, config);

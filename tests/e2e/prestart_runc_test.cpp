@@ -124,6 +124,36 @@ TEST(PrestartCgroupV2, TheGpuNodesOpenAndANodeNotGivenStaysDenied) {
   EXPECT_EQ(r.out, "1\nNo such device or address\nOperation not permitted\nnull-still-works\n");
 }
 
+// NVIDIA_IMEX_CHANNELS: the host's channel node is mounted and allowed; the container can open it past the cgroup
+// (the simulated node has no driver behind it: ENXIO, not EPERM).
+TEST(PrestartLegacy, AnImexChannelIsGivenWithItsNodeAndCgroupRule) {
+  const auto& host = shared_simulated_host(1);
+  const auto dir = host.root() / "dev/nvidia-caps-imex-channels";
+  std::filesystem::create_directories(dir);
+  if (!std::filesystem::exists(dir / "channel0"))
+    ASSERT_EQ(::mknod((dir / "channel0").c_str(), S_IFCHR | 0666, makedev(242, 0)), 0);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.env("NVIDIA_IMEX_CHANNELS=0");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell(
+      "stat -c '%t:%T' /dev/nvidia-caps-imex-channels/channel0; "
+      "head -c1 /dev/nvidia-caps-imex-channels/channel0 2>&1 >/dev/null | sed 's/.*: //'");
+  auto r = run_runc(b);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "f2:0\nNo such device or address\n");
+}
+
+TEST(PrestartLegacy, AnImexChannelTheHostLacksFailsTheStartNamingIt) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  b.env("NVIDIA_IMEX_CHANNELS=7");
+  auto r = run_refused_start(b, config, "0");
+  EXPECT_NE(r.err.find("IMEX channel 7: no device node"), std::string::npos) << r.err;
+}
+
 // ---- CDI first ----------------------------------------------------------------------------------------------------
 
 TEST(PrestartCdi, ASpecInTheSpecDirServesTheContainerInModeCdi) {
