@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "common/discovery/elf_soname.h"
+#include "common/ldcache/elf_library.h"
 
 namespace gpuhooks::discovery {
 namespace {
@@ -55,7 +55,8 @@ void add_libraries(const LibraryLocator& locator, const std::string& version, Ca
         if (!seen.insert(lib.path).second) continue;
         Kind kind = arch == ldcache::Arch::kI386 ? Kind::kLibrary32 : Kind::kLibrary;
         Capability recorded = arch == ldcache::Arch::kI386 ? Capability::kCompat32 : cap;
-        out.files.push_back({kind, recorded, lib.path, lib.host_path, read_elf_soname(lib.host_path).value_or("")});
+        out.files.push_back(
+            {kind, recorded, lib.path, lib.host_path, ldcache::read_elf_soname(lib.host_path).value_or("")});
       }
       if (!found) {
         out.missing.push_back(std::string(arch == ldcache::Arch::kI386 ? "compat32 library " : "library ") + prefix +

@@ -85,6 +85,37 @@ std::string describe_flags(int32_t flags) {
   }
 }
 
+namespace {
+
+constexpr uint32_t kExtensionMagic = static_cast<uint32_t>(-358342284);
+constexpr uint32_t kTagGenerator = 0;
+constexpr uint32_t kTagGlibcHwcaps = 1;
+
+// Extension offsets count from the start of the file (the loader's file_base), string offsets from the new header.
+std::vector<std::string> read_extension(std::string_view file, std::string_view section, const std::string& origin) {
+  const uint64_t at = load<uint32_t>(section, 32);
+  if (at == 0) return {};
+  if (at % 4 != 0 || at + 8 > file.size()) throw corrupt(origin, "extension directory outside the file");
+  if (load<uint32_t>(file, at) != kExtensionMagic) throw corrupt(origin, "bad extension magic");
+  const uint64_t count = load<uint32_t>(file, at + 4);
+  if (at + 8 + count * 16 > file.size()) throw corrupt(origin, "extension sections outside the file");
+  std::vector<std::string> hwcaps;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t s = at + 8 + i * 16;
+    const uint32_t tag = load<uint32_t>(file, s);
+    const uint64_t offset = load<uint32_t>(file, s + 8), size = load<uint32_t>(file, s + 12);
+    if (offset + size > file.size()) throw corrupt(origin, "extension section outside the file");
+    if (tag == kTagGenerator) continue;
+    if (tag != kTagGlibcHwcaps) throw corrupt(origin, "unknown extension section tag " + std::to_string(tag));
+    if (size % 4 != 0) throw corrupt(origin, "glibc-hwcaps section size is not a multiple of 4");
+    for (uint64_t k = 0; k < size / 4; ++k)
+      hwcaps.push_back(read_string(section, load<uint32_t>(file, offset + k * 4), origin, k, "glibc-hwcaps name"));
+  }
+  return hwcaps;
+}
+
+}  // namespace
+
 std::vector<CacheEntry> parse_cache(std::string_view bytes, const std::string& origin) {
   size_t start = new_header_offset(bytes, origin);
   std::string_view section = bytes.substr(start);
@@ -117,6 +148,19 @@ std::vector<CacheEntry> parse_cache(std::string_view bytes, const std::string& o
     entries.push_back(std::move(e));
   }
   return entries;
+}
+
+CacheImage parse_cache_image(std::string_view bytes, const std::string& origin) {
+  CacheImage image{parse_cache(bytes, origin), {}};
+  image.hwcaps_subdirs = read_extension(bytes, bytes.substr(new_header_offset(bytes, origin)), origin);
+  for (size_t i = 0; i < image.entries.size(); ++i) {
+    const uint64_t hwcap = image.entries[i].hwcap;
+    if ((hwcap >> 32 & ~uint64_t{0x3ff}) == kHwcapExtension >> 32 &&
+        (hwcap & 0xffffffff) >= image.hwcaps_subdirs.size())
+      throw corrupt(origin, "entry " + std::to_string(i) + " names glibc-hwcaps subdirectory " +
+                                std::to_string(hwcap & 0xffffffff) + " that the extension does not list");
+  }
+  return image;
 }
 
 std::vector<CacheEntry> read_cache(const std::filesystem::path& file) {

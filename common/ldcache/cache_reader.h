@@ -8,6 +8,10 @@
 //               (2 = little endian, 3 = big endian, 0 = unknown), 3 pad, extension_offset u32, 3 x u32 unused
 //   entries     nlibs x 24 bytes: flags i32, key u32, value u32, osversion u32, hwcap u64
 //   strings     key/value are offsets from the start of the new header
+//   extension   (glibc 2.33+) at extension_offset, 4-aligned; it and its section offsets count from the file start:
+//               magic u32 0xeaa42174, count u32, count x {tag u32, flags u32, offset u32, size u32}; tag 0 the
+//               generator string, tag 1 the glibc-hwcaps subdirectory names (u32 string offsets; an entry whose
+//               hwcap has bit 62 set names one by its low 32 bits)
 //   old header  (optional, in front) "ld.so-1.7.0" + pad to 12, nlibs u32, nlibs x 12-byte entries, then the new
 //               header at the next 8-byte boundary.
 #include <cstdint>
@@ -41,12 +45,25 @@ struct CacheEntry {
   bool operator==(const CacheEntry&) const = default;
 };
 
+inline constexpr uint64_t kHwcapExtension = uint64_t{1} << 62;  // DL_CACHE_HWCAP_EXTENSION
+
+// A whole cache: its entries in file order and the glibc-hwcaps subdirectory names its extension lists (index =
+// position), which entries with kHwcapExtension refer to.
+struct CacheImage {
+  std::vector<CacheEntry> entries;
+  std::vector<std::string> hwcaps_subdirs;
+};
+
 // "libc6,x86-64" as `ldconfig -p` prints it: for messages and debugging.
 std::string describe_flags(int32_t flags);
 
 // Parses a whole cache image. `origin` names the file in errors. Throws Error for anything that is not a complete,
 // well-formed cache: wrong magic, unsupported version, foreign byte order, entries or strings outside the file.
 std::vector<CacheEntry> parse_cache(std::string_view bytes, const std::string& origin);
+// As parse_cache, with the extension read too. Also throws for an extension we could not write back unchanged: a
+// bad magic, sections outside the file, a tag other than the generator and glibc-hwcaps, an entry naming a
+// glibc-hwcaps subdirectory the extension does not list.
+CacheImage parse_cache_image(std::string_view bytes, const std::string& origin);
 
 // Reads and parses `file`. Throws Error naming the file when it cannot be read or parsed.
 std::vector<CacheEntry> read_cache(const std::filesystem::path& file);

@@ -7,6 +7,8 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "common/ldcache/cache_plan.h"
+#include "common/ldcache/ld_so_conf.h"
 #include "common/ldcache/linker_config_plan.h"
 #include "common/rootfs/hook_deadline.h"
 #include "common/rootfs/in_root.h"
@@ -29,6 +31,37 @@ void clear_temp_cache(const rootfs::InRoot& inside) {
   if (st && !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) inside.remove(kTempCache);
 }
 
+// The writer's part: true when it updated the cache, false (nothing written) when ldconfig must build it.
+bool write_cache_ourselves(const rootfs::InRoot& root, const std::vector<std::string>& folders) {
+  const auto arch = build_arch();
+  std::string why_not;
+  auto image = read_image_cache(root, arch, &why_not);
+  try {
+    if (image) {
+      // The drop-ins first, as the ldconfig path writes them: they stay for the image's own ldconfig runs, and their
+      // order is the directory order the plan follows.
+      const LinkerConfigPlan config = plan_linker_config(root, folders, arch);
+      const auto configured_before = configured_dirs(root, "/etc/ld.so.conf");
+      apply_linker_config(root, config);
+      CachePlan plan = plan_cache(root, *image, folders, configured_before, arch);
+      if (plan.use_ldconfig.empty()) {
+        apply_cache(root, plan);
+        spdlog::debug(
+            "Wrote the ldcache of {} ourselves: {} entries kept, {} of rescanned folders replaced by {}, {} "
+            "soname links",
+            rootfs::printable(root.host_path()), plan.kept, plan.dropped, plan.added, plan.links.size());
+        return true;
+      }
+      why_not = plan.use_ldconfig;
+    }
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (container root " + rootfs::printable(root.host_path()) + ")");
+  }
+  spdlog::debug("The ldcache of {} is left to ldconfig: {}", rootfs::printable(root.host_path()),
+                rootfs::printable(why_not));
+  return false;
+}
+
 }  // namespace
 
 std::chrono::seconds ldconfig_timeout(const char* value) { return rootfs::hook_timeout(value); }
@@ -43,7 +76,7 @@ std::string host_ldconfig(std::string path) {
 }
 
 void update_container_ldcache(const std::filesystem::path& root, const std::vector<std::string>& folders,
-                              const std::string& ldconfig_path) {
+                              const std::string& ldconfig_path, CacheBuilder builder) {
   const std::string ldconfig = host_ldconfig(ldconfig_path);
   rootfs::InRoot host_view(root);  // fails early, with the root's name, when it is missing
   // The prestart hook comes here without the CDI hook's non_system_root(): the host's "/" under any name (a symlink
@@ -52,6 +85,8 @@ void update_container_ldcache(const std::filesystem::path& root, const std::vect
     throw Error("refusing to update the linker cache of container root " + rootfs::printable(root) +
                 ": it is the host's root directory");
   refuse_read_only_root(host_view);
+  if (builder == CacheBuilder::kWriter && write_cache_ourselves(host_view, folders)) return;
+  if (builder == CacheBuilder::kLdconfig) spdlog::debug("--use-ldconfig: the ldcache is built by ldconfig");
   auto binary = rootfs::SealedBinary::copy_of(ldconfig);
   const auto arch = build_arch();
   const std::vector<std::string> argv = {std::filesystem::path(ldconfig).filename().string(), "-f", "/etc/ld.so.conf",

@@ -1,6 +1,9 @@
 #pragma once
-// Making a container's linker cache index extra folders, with the host's ldconfig (nvidia-hooks.md §1.4): what the
-// update-ldcache hook does, and what the prestart hook does for the libraries it mounts. The host ldconfig is copied
+// Making a container's linker cache index extra folders (nvidia-hooks.md §1.4): what the update-ldcache hook does, and
+// what the prestart hook does for the libraries it mounts. By default our own writer does it in this process
+// (cache_plan.h: the linker configuration drop-ins, the soname links, the cache), with no process started; it hands
+// over to the host's ldconfig for what it does not take (read_image_cache, plan_cache: no cache in the image, one it
+// cannot read, hardware-capability folders), and CacheBuilder::kLdconfig asks for ldconfig. The host ldconfig is copied
 // into a sealed memfd on the host view; then a child in fresh namespaces pivots into the container root, applies
 // the linker configuration plan there (paths are container paths after the pivot) and replaces itself with that
 // copy, with an empty environment and the reference's argv: [basename, "-f", "/etc/ld.so.conf", "-C",
@@ -32,10 +35,12 @@ std::chrono::seconds ldconfig_timeout(const char* value);
 // The reference's rule: strip ".real", then prefer "<path>.real" when it exists on the host.
 std::string host_ldconfig(std::string path);
 
+enum class CacheBuilder { kWriter, kLdconfig };
+
 // Throws Error (one line, naming the root) for the host's root under another name, a read-only root, a configuration
 // link that leaves the root, a configuration ldconfig could hang or blow up on (ld_so_conf.h), an ldconfig that
 // cannot be copied or run, one that fails, or one that takes longer than ldconfig_timeout().
 void update_container_ldcache(const std::filesystem::path& root, const std::vector<std::string>& folders,
-                              const std::string& ldconfig_path);
+                              const std::string& ldconfig_path, CacheBuilder builder = CacheBuilder::kWriter);
 
 }  // namespace gpuhooks::ldcache

@@ -2,7 +2,9 @@
 // host through what the ldconfig child inherits (issue 9 §1): FIFOs where ldconfig reads, and a host directory fd
 // the hook was started with. A hook that hangs blocks `runc run` forever, so every run here has its own bound and
 // the hook must come back well inside it with one line. The binary is run directly where the attack needs what runc
-// never does (an inherited fd); through runc where the image alone is enough.
+// never does (an inherited fd); through runc where the image alone is enough. These attack the ldconfig path
+// (--use-ldconfig, and the busybox image has no cache for the writer to take); the same attacks on the cache writer,
+// which runs by default on images with a cache, are in cdi_hook_ldcache_writer_test.cpp.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -39,8 +41,9 @@ struct Timed {
 };
 Timed run_update_ldcache(const fs::path& root, const std::string& timeout = "2") {
   const auto start = std::chrono::steady_clock::now();
-  auto r = test::run({test::built("nvidia-cdi-hook").string(), "update-ldcache", "--folder", "/usr/lib/simgpu"},
-                     state_for_root(root), {"NVIDIA_CTK_DEBUG=false", "NVIDIA_CTK_HOOK_TIMEOUT=" + timeout});
+  auto r = test::run(
+      {test::built("nvidia-cdi-hook").string(), "update-ldcache", "--use-ldconfig", "--folder", "/usr/lib/simgpu"},
+      state_for_root(root), {"NVIDIA_CTK_DEBUG=false", "NVIDIA_CTK_HOOK_TIMEOUT=" + timeout});
   return {r, std::chrono::steady_clock::now() - start};
 }
 
@@ -106,8 +109,8 @@ TEST(InheritedDescriptors, TheCarriedProgramRunsWithOneCapabilityNoNewPrivsAndNo
                  n + " ] && echo fd" + n +
                  " open >> /report\n"
                  "echo end >> /report\n");
-  auto r = test::run({test::built("nvidia-cdi-hook").string(), "update-ldcache", "--ldconfig-path", sh.string(),
-                      "--folder", "/usr/lib/simgpu"},
+  auto r = test::run({test::built("nvidia-cdi-hook").string(), "update-ldcache", "--use-ldconfig", "--ldconfig-path",
+                      sh.string(), "--folder", "/usr/lib/simgpu"},
                      state_for_root(b.rootfs()), {"NVIDIA_CTK_DEBUG=false"});
   ::close(fd);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -201,7 +204,7 @@ TEST(FifoWhereLdconfigReadsThroughRunc, AFifoLibraryLinkFailsTheStartInTime) {
   b.bind_mount(make_simgpu_driver_dir(b.scratch("host")), "/usr/lib/simgpu", true);
   b.symlink_in("/fifo-target", "/usr/lib/x86_64-linux-gnu/libfifo.so");
   plant_fifo(b, "/fifo-target");
-  Hook hook = cdi_hook("update-ldcache", {"--folder", "/usr/lib/simgpu"});
+  Hook hook = cdi_hook("update-ldcache", {"--folder", "/usr/lib/simgpu", "--use-ldconfig"});
   hook.env->push_back("NVIDIA_CTK_HOOK_TIMEOUT=2");
   b.hook(Stage::kCreateContainer, hook);
   b.shell("echo started");

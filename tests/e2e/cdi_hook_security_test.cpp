@@ -1,6 +1,8 @@
 // A hostile image against nvidia-cdi-hook under the real runc: each test plants what a known attack planted and
 // checks that the host is exactly as before (nvidia-hooks.md §4). Host paths are decoy directories of the test;
-// the host's own /etc/ld.so.cache and /etc/ld.so.conf.d are checked too where ldconfig is involved.
+// the host's own /etc/ld.so.cache and /etc/ld.so.conf.d are checked too where ldconfig is involved. The busybox image
+// has no ld.so.cache, so update-ldcache here runs the host ldconfig; the same attacks on our cache writer (an image
+// with a cache) are in cdi_hook_ldcache_writer_test.cpp.
 #include <gtest/gtest.h>
 
 #include "e2e/harness/bundle.h"

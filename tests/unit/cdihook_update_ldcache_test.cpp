@@ -2,6 +2,7 @@
 // reference's flags. A recorder program stands in for ldconfig where the test needs to see how it was started.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <regex>
 #include <set>
@@ -189,4 +190,89 @@ TEST(UpdateLdcache, ReadOnlyRootIsOneClearErrorLine) {
   EXPECT_THAT(r.err, HasSubstr("update-ldcache: container root " + root.path().string() +
                                " is read-only; cannot write its linker configuration (/etc/ld.so.conf.d)"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+namespace {
+
+// A root whose image has a cache (built by the host ldconfig over it) and a library in /opt/nv to inject.
+void image_with_cache(const std::filesystem::path& root) {
+  test::write_file(root / "opt/nv/libnvsim.c", "int answer(void) { return 42; }\n");
+  auto r = test::run({"/usr/bin/cc", "-shared", "-fPIC", "-Wl,-soname,libnvsim.so.1", "-o",
+                      (root / "opt/nv/libnvsim.so.550.1").string(), (root / "opt/nv/libnvsim.c").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  r = test::run({"/sbin/ldconfig", "-r", root.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+}
+
+std::string cache_listing(const std::filesystem::path& root) {
+  return test::run({"/sbin/ldconfig", "-p", "-C", (root / "etc/ld.so.cache").string()}).out;
+}
+
+}  // namespace
+
+TEST(UpdateLdcacheWriter, AnImageWithACacheIsUpdatedInProcessAndLdconfigNeverRuns) {
+  TempDir root;
+  image_with_cache(root.path());
+  auto r = update_ldcache(root.path(), {"--debug", "--ldconfig-path", recorder().string(), "--folder", "/opt/nv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(root / "recorded.txt"));
+  EXPECT_THAT(r.err, HasSubstr("Wrote the ldcache of " + root.path().string() + " ourselves"));
+  EXPECT_THAT(cache_listing(root.path()), HasSubstr("libnvsim.so.1 (libc6,x86-64) => /opt/nv/libnvsim.so.1"));
+  EXPECT_EQ(std::filesystem::read_symlink(root / "opt/nv/libnvsim.so.1"), "libnvsim.so.550.1");
+  EXPECT_NE(only_file_matching(root / "etc/ld.so.conf.d", "00-nvcr-[0-9]+\\.conf"), "");
+}
+
+TEST(UpdateLdcacheWriter, UseLdconfigRunsLdconfigEvenWhenTheImageHasACache) {
+  TempDir root;
+  image_with_cache(root.path());
+  auto r = update_ldcache(root.path(),
+                          {"--debug", "--ldconfig-path", recorder().string(), "--folder", "/opt/nv", "--use-ldconfig"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(test::read_file(root / "recorded.txt"), HasSubstr("argv=recorder\n"));
+  EXPECT_THAT(r.err, HasSubstr("--use-ldconfig: the ldcache is built by ldconfig"));
+}
+
+TEST(UpdateLdcacheWriter, AnImageWithoutACacheIsLeftToLdconfigAndTheLogSaysWhy) {
+  TempDir root;
+  auto r = update_ldcache(root.path(), {"--debug", "--ldconfig-path", recorder().string(), "--folder", "/opt/nv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(root / "recorded.txt"));
+  EXPECT_THAT(r.err, HasSubstr("is left to ldconfig: the image has no /etc/ld.so.cache"));
+}
+
+TEST(UpdateLdcacheWriter, HelpNamesUseLdconfig) {
+  auto r = test::run({kHook, "update-ldcache", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("--use-ldconfig"));
+}
+
+// A cache symlinked to a host path is read inside the root (where the link resolves) and replaced by a file; the host
+// file is never read or written.
+TEST(UpdateLdcacheWriter, ACacheSymlinkIsReadInsideTheRootAndReplacedNeverWrittenThrough) {
+  TempDir root, host;
+  image_with_cache(root.path());
+  test::write_file(host / "ld.so.cache", "host cache");
+  std::filesystem::create_directories(root / host.path().relative_path());
+  std::filesystem::rename(root / "etc/ld.so.cache", root / host.path().relative_path() / "ld.so.cache");
+  std::filesystem::create_symlink(host / "ld.so.cache", root / "etc/ld.so.cache");
+  auto r = update_ldcache(root.path(), {"--debug", "--ldconfig-path", recorder().string(), "--folder", "/opt/nv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("ourselves"));
+  EXPECT_EQ(test::read_file(host / "ld.so.cache"), "host cache");
+  EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(root / "etc/ld.so.cache")));
+  EXPECT_THAT(cache_listing(root.path()), HasSubstr("/opt/nv/libnvsim.so.1"));
+}
+
+TEST(UpdateLdcacheWriter, AFifoConfigurationIsOneErrorLineNamingTheRoot) {
+  TempDir root;
+  image_with_cache(root.path());
+  std::filesystem::remove(root / "etc/ld.so.conf");
+  ASSERT_EQ(::mkfifo((root / "etc/ld.so.conf").c_str(), 0644), 0);
+  auto r = update_ldcache(root.path(), {"--ldconfig-path", recorder().string(), "--folder", "/opt/nv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("linker configuration file /etc/ld.so.conf is a FIFO; refusing"));
+  EXPECT_THAT(r.err, HasSubstr("(container root " + root.path().string() + ")"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(root / "recorded.txt"));
 }
