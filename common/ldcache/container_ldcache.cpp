@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <exception>
 
 #include "common/error.h"
 #include "common/ldcache/linker_config_plan.h"
@@ -27,6 +28,33 @@ void clear_temp_cache(const rootfs::InRoot& inside) {
   auto st = inside.lstat(kTempCache);
   if (st && !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) inside.remove(kTempCache);
 }
+
+// A run that fails (a full disk, ldconfig failing or past its deadline) leaves the image as it was: what it added to
+// the linker configuration is taken back (undo_linker_config), and so is the half-written scratch cache ldconfig
+// leaves behind when it fails.
+class UndoWhenFailing {
+ public:
+  explicit UndoWhenFailing(const rootfs::InRoot& root)
+      : root_(root), before_(linker_config_before(root)), had_temp_cache_(root.lstat(kTempCache).has_value()) {}
+  ~UndoWhenFailing() {
+    if (std::uncaught_exceptions() <= exceptions_) return;
+    try {
+      undo_linker_config(root_, before_);
+      auto st = root_.lstat(kTempCache);
+      if (!had_temp_cache_ && st && S_ISREG(st->st_mode)) root_.remove(kTempCache);
+    } catch (const std::exception&) {
+      // Best effort on the way out: the run's own error is the one reported.
+    }
+  }
+  UndoWhenFailing(const UndoWhenFailing&) = delete;
+  UndoWhenFailing& operator=(const UndoWhenFailing&) = delete;
+
+ private:
+  const rootfs::InRoot& root_;
+  LinkerConfigBefore before_;
+  bool had_temp_cache_;
+  int exceptions_ = std::uncaught_exceptions();
+};
 
 }  // namespace
 
@@ -77,6 +105,7 @@ void update_container_ldcache(const std::filesystem::path& root, const std::vect
   rootfs::ExecConfinement confinement{{CAP_DAC_OVERRIDE}, kMaxLdconfigData, static_cast<rlim_t>(timeout.count())};
   spdlog::debug("Updating the ldcache of {} with {} ({} folders, {} s at most)", root.string(), ldconfig,
                 folders.size(), timeout.count());
+  UndoWhenFailing undo(host_view);
   rootfs::run_isolated_in_root(
       root, ldconfig,
       [&] {
