@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <exception>
 
 #include "common/error.h"
 #include "common/ldcache/cache_plan.h"
@@ -62,6 +63,33 @@ bool write_cache_ourselves(const rootfs::InRoot& root, const std::vector<std::st
   return false;
 }
 
+// A run that fails (a full disk, ldconfig failing or past its deadline) leaves the image as it was: what it added to
+// the linker configuration is taken back (undo_linker_config), and so is the half-written scratch cache ldconfig
+// leaves behind when it fails.
+class UndoWhenFailing {
+ public:
+  explicit UndoWhenFailing(const rootfs::InRoot& root)
+      : root_(root), before_(linker_config_before(root)), had_temp_cache_(root.lstat(kTempCache).has_value()) {}
+  ~UndoWhenFailing() {
+    if (std::uncaught_exceptions() <= exceptions_) return;
+    try {
+      undo_linker_config(root_, before_);
+      auto st = root_.lstat(kTempCache);
+      if (!had_temp_cache_ && st && S_ISREG(st->st_mode)) root_.remove(kTempCache);
+    } catch (const std::exception&) {
+      // Best effort on the way out: the run's own error is the one reported.
+    }
+  }
+  UndoWhenFailing(const UndoWhenFailing&) = delete;
+  UndoWhenFailing& operator=(const UndoWhenFailing&) = delete;
+
+ private:
+  const rootfs::InRoot& root_;
+  LinkerConfigBefore before_;
+  bool had_temp_cache_;
+  int exceptions_ = std::uncaught_exceptions();
+};
+
 }  // namespace
 
 std::chrono::seconds ldconfig_timeout(const char* value) { return rootfs::hook_timeout(value); }
@@ -85,6 +113,7 @@ void update_container_ldcache(const std::filesystem::path& root, const std::vect
     throw Error("refusing to update the linker cache of container root " + rootfs::printable(root) +
                 ": it is the host's root directory");
   refuse_read_only_root(host_view);
+  UndoWhenFailing undo(host_view);  // for both builders: the writer also adds drop-ins before it writes the cache
   if (builder == CacheBuilder::kWriter && write_cache_ourselves(host_view, folders)) return;
   if (builder == CacheBuilder::kLdconfig) spdlog::debug("--use-ldconfig: the ldcache is built by ldconfig");
   auto binary = rootfs::SealedBinary::copy_of(ldconfig);

@@ -83,6 +83,12 @@ std::optional<std::string> same_drop_in(const rootfs::InRoot& root, const std::s
 std::string drop_in_for(const rootfs::InRoot& root, const std::string& prefix, const std::string& content,
                         LinkerConfigPlan& plan, const std::string& why) {
   if (auto existing = same_drop_in(root, prefix, content)) return *existing;
+  // An empty one is what a hook killed between creating and writing it leaves where the filesystem has no O_TMPFILE
+  // (overlayfs before Linux 6.6): it is filled instead of adding one more.
+  if (auto empty = same_drop_in(root, prefix, "")) {
+    plan.writes.push_back({ConfigWrite::Mode::kAppend, *empty, content, why + " (an empty drop-in of ours, filled)"});
+    return *empty;
+  }
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string path = std::string(kLdSoConfD) + "/" + prefix + random_decimal() + ".conf";
     if (root.exists(path) || plan.creates(path)) continue;
@@ -105,6 +111,16 @@ std::string musl_append_text(const rootfs::InRoot& root, const std::string& path
     if (have.insert(w).second) out += w + "\n";
   if (!out.empty() && !text.empty() && text.back() != '\n') out.insert(0, "\n");
   return out;
+}
+
+// 00-nvcr-<digits>.conf or zz-nvcr-<digits>.conf: the names drop_in_for gives.
+bool is_our_drop_in_name(const std::string& name) {
+  const std::string suffix = ".conf";
+  if (name.rfind("00-nvcr-", 0) != 0 && name.rfind("zz-nvcr-", 0) != 0) return false;
+  if (name.size() <= 8 + suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  return std::all_of(name.begin() + 8, name.end() - static_cast<long>(suffix.size()),
+                     [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string lines(const std::vector<std::string>& items) {
@@ -179,6 +195,45 @@ LinkerConfigPlan plan_linker_config(const rootfs::InRoot& root, const std::vecto
                              "an Alpine root: musl's loader reads its path file, not ld.so.cache"});
   }
   return plan;
+}
+
+LinkerConfigBefore linker_config_before(const rootfs::InRoot& root) {
+  LinkerConfigBefore before;
+  try {
+    before.had_etc = root.lstat("/etc").has_value();
+    before.had_conf_d = root.lstat(kLdSoConfD).has_value();
+    before.had_ld_so_conf = root.lstat(kLdSoConf).has_value();
+    if (root.is_directory(kLdSoConfD)) before.conf_d_names = root.list_dir(kLdSoConfD);
+    before.known = true;
+  } catch (const std::exception&) {
+    // Not known: nothing will be taken back (the run itself meets what failed here, and says so).
+  }
+  return before;
+}
+
+void undo_linker_config(const rootfs::InRoot& root, const LinkerConfigBefore& before) {
+  if (!before.known) return;
+  auto remove_quietly = [&](const std::string& path) {
+    try {
+      root.remove(path);
+    } catch (const std::exception&) {
+    }
+  };
+  try {
+    if (before.had_conf_d || root.is_directory(kLdSoConfD)) {
+      for (const auto& name : root.list_dir(kLdSoConfD)) {
+        const std::string path = std::string(kLdSoConfD) + "/" + name;
+        if (std::find(before.conf_d_names.begin(), before.conf_d_names.end(), name) == before.conf_d_names.end() &&
+            is_our_drop_in_name(name) && read_regular_file(root, path))
+          remove_quietly(path);
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  if (!before.had_ld_so_conf && read_regular_file(root, kLdSoConf) == kDefaultLdSoConf) remove_quietly(kLdSoConf);
+  // remove() takes only an empty directory: one that holds anything else is left as it is.
+  if (!before.had_conf_d) remove_quietly(kLdSoConfD);
+  if (!before.had_etc) remove_quietly("/etc");
 }
 
 void apply_linker_config(const rootfs::InRoot& root, const LinkerConfigPlan& plan) {

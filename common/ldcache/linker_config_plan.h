@@ -47,6 +47,23 @@ void refuse_read_only_root(const rootfs::InRoot& root);
 // reference adds new drop-ins and duplicate lines on every start).
 LinkerConfigPlan plan_linker_config(const rootfs::InRoot& root, const std::vector<std::string>& folders, Arch arch);
 
+// The parts of the linker configuration a run may add to, as they were before it: a run that fails (a full disk,
+// ldconfig failing, its deadline) takes back what it added, so the image is left as it was, not half configured.
+struct LinkerConfigBefore {
+  bool had_etc = false;
+  bool had_conf_d = false;
+  bool had_ld_so_conf = false;
+  std::vector<std::string> conf_d_names;  // the entries of /etc/ld.so.conf.d
+  bool known = false;                     // false when the root could not be read: then nothing is undone
+};
+LinkerConfigBefore linker_config_before(const rootfs::InRoot& root);
+
+// Removes what a run added since `before`: drop-ins of ours (regular 00-nvcr-*.conf and zz-nvcr-*.conf files) that
+// were not there, /etc/ld.so.conf when it was missing and now holds what a plan writes there, and /etc/ld.so.conf.d
+// and /etc when they were missing and are empty again. Best effort: it runs on the way out of a failed run, whose
+// error is what is reported.
+void undo_linker_config(const rootfs::InRoot& root, const LinkerConfigBefore& before);
+
 // Makes the plan's writes, in order, and nothing else. A name that appeared since the plan was made is an Error,
 // never overwritten.
 void apply_linker_config(const rootfs::InRoot& root, const LinkerConfigPlan& plan);

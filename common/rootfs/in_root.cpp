@@ -20,6 +20,7 @@ namespace {
 constexpr int kMaxSymlinks = 40;       // the kernel's own limit (MAXSYMLINKS)
 std::atomic<int> g_openat2_state{-1};  // -1 unknown, 0 absent, 1 present
 std::atomic<bool> g_force_fallback{false};
+std::atomic<bool> g_force_named_create{false};
 
 std::deque<std::string> components(std::string_view path) {
   auto parts = path_components(path);
@@ -129,6 +130,7 @@ bool openat2_available() {
 }
 
 void force_fallback_walk(bool on) { g_force_fallback = on; }
+void force_named_create(bool on) { g_force_named_create = on; }
 
 std::vector<std::string> path_components(std::string_view path) {
   std::vector<std::string> out;
@@ -344,11 +346,28 @@ void InRoot::write_file(std::string_view path, std::string_view content, mode_t 
 void InRoot::create_file(std::string_view path, std::string_view content, mode_t mode) const {
   auto [parent, base] = split_parent(path);
   UniqueFd dir = mkdir_all(parent);
+  // Written unnamed and linked under its name once complete: a hook killed half way (SIGKILL) or stopped by a full
+  // disk leaves the whole file or no file, never an empty or cut one that a later start takes for someone else's.
+  // That needs O_TMPFILE from the filesystem (overlayfs has it only since Linux 6.6) and CAP_DAC_READ_SEARCH for the
+  // link; without them the name is created first, and removed again when the write fails.
+  UniqueFd unnamed(g_force_named_create ? -1 : ::openat(dir.get(), ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, mode));
+  if (unnamed.valid()) {
+    write_all(unnamed.get(), content, show(path));
+    if (::fchmod(unnamed.get(), mode) != 0) throw sys_error("failed to set the mode of " + show(path));
+    if (::linkat(unnamed.get(), "", dir.get(), base.c_str(), AT_EMPTY_PATH) == 0) return;
+    if (errno == EEXIST)
+      throw sys_error("failed to create " + show(path) + " in container root " + printable(host_root_));
+  }
   int fd = ::openat(dir.get(), base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) throw sys_error("failed to create " + show(path) + " in container root " + printable(host_root_));
   UniqueFd file(fd);
-  write_all(file.get(), content, show(path));
-  if (::fchmod(file.get(), mode) != 0) throw sys_error("failed to set the mode of " + show(path));
+  try {
+    write_all(file.get(), content, show(path));
+    if (::fchmod(file.get(), mode) != 0) throw sys_error("failed to set the mode of " + show(path));
+  } catch (...) {
+    ::unlinkat(dir.get(), base.c_str(), 0);
+    throw;
+  }
 }
 
 void InRoot::append_file(std::string_view path, std::string_view content, mode_t mode) const {

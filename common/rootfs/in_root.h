@@ -54,7 +54,8 @@ class InRoot {
 
   // Writes a whole file atomically (temp file + rename in the same directory), creating parents.
   void write_file(std::string_view path, std::string_view content, mode_t mode) const;
-  // Creates a new file (O_EXCL, never through a symlink) and writes it; throws if it exists.
+  // Creates a new file (O_EXCL, never through a symlink) and writes it; throws if it exists. The name appears with
+  // the whole content where the filesystem has O_TMPFILE; a write that fails leaves no file either way.
   void create_file(std::string_view path, std::string_view content, mode_t mode) const;
   // Appends to a file, creating it with `mode` if missing; never through a final symlink.
   void append_file(std::string_view path, std::string_view content, mode_t mode) const;
@@ -100,5 +101,7 @@ void write_all(int fd, std::string_view content, const std::string& what);
 // True when this kernel answers openat2 (cached after the first call); tests can force the fallback walk.
 bool openat2_available();
 void force_fallback_walk(bool on);
+// Tests: create_file as on a filesystem without O_TMPFILE (overlayfs before Linux 6.6): the name comes first.
+void force_named_create(bool on);
 
 }  // namespace gpuhooks::rootfs

@@ -9,6 +9,7 @@
 
 #include "e2e/harness/bundle.h"
 #include "e2e/harness/cdi_cli.h"
+#include "e2e/harness/generated_spec.h"
 #include "e2e/harness/podman.h"
 #include "e2e/harness/runc.h"
 #include "e2e/harness/simulated_host.h"
@@ -18,52 +19,6 @@ using nlohmann::json;
 
 namespace gpuhooks::e2e {
 namespace {
-
-// A spec generated for a simulated host into a private spec dir, as JSON so the test can read it.
-struct GeneratedSpec {
-  test::TempDir dir;
-  fs::path file = dir / "nvidia.json";
-  std::string kind;
-  json spec;
-
-  // `vendor` empty: the default kind nvidia.com/gpu.
-  GeneratedSpec(const SimulatedHost& host, const std::string& vendor = "", bool separate_hooks = false) {
-    const std::string root = host.root().string();
-    std::vector<std::string> args{"cdi", "generate", "--driver-root", root, "--dev-root", root,
-                                  "--nvidia-cdi-hook-path", test::built("nvidia-cdi-hook").string(),
-                                  // The host's ldconfig, explicitly: the hook copies it into the container root.
-                                  "--ldconfig-path", "/sbin/ldconfig", "--output", file.string()};
-    if (!vendor.empty()) args.insert(args.end(), {"--vendor", vendor});
-    if (separate_hooks) args.push_back("--separate-hooks");
-    auto r = run_gpuhooks(args);
-    if (r.exit_code != 0) throw std::runtime_error("gpuhooks cdi generate failed: " + r.err);
-    spec = json::parse(test::read_file(file));
-    kind = spec.at("kind").get<std::string>();
-  }
-
-  // The container path of the simulated host's nvidia-smi, as the spec mounts it.
-  std::string nvidia_smi() const {
-    for (const auto& m : spec.at("containerEdits").at("mounts")) {
-      const std::string path = m.at("containerPath");
-      if (fs::path(path).filename() == "nvidia-smi") return path;
-    }
-    throw std::runtime_error("the generated spec mounts no nvidia-smi");
-  }
-
-  // What the container runs: the cache entry of libnvidia-ml's soname, then the GPUs nvidia-smi finds through it.
-  std::string script() const { return "ldconfig -p | grep -F 'libnvidia-ml.so.1 '; " + nvidia_smi() + " -L"; }
-};
-
-// The cache entry the update-ldcache hook must leave, for the folder the spec mounts libnvidia-ml into.
-std::string expected_cache_line(const GeneratedSpec& g) {
-  for (const auto& m : g.spec.at("containerEdits").at("mounts")) {
-    const fs::path path = m.at("containerPath").get<std::string>();
-    if (path.filename().string().rfind("libnvidia-ml.so.", 0) == 0) {
-      return "\tlibnvidia-ml.so.1 (libc6,x86-64) => " + (path.parent_path() / "libnvidia-ml.so.1").string() + "\n";
-    }
-  }
-  throw std::runtime_error("the generated spec mounts no libnvidia-ml");
-}
 
 std::vector<int> version_numbers(const std::string& v) {
   std::vector<int> out;
@@ -119,7 +74,7 @@ TEST(GenerateInjectRunc, DeviceZeroShowsOnlyTheFirstGpu) {
   GeneratedSpec g(host);
   auto r = run_injected(g, {"nvidia.com/gpu=0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[0]}));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list({host.gpus()[0]}));
 }
 
 TEST(GenerateInjectRunc, DeviceOneShowsOnlyTheSecondGpu) {
@@ -127,7 +82,7 @@ TEST(GenerateInjectRunc, DeviceOneShowsOnlyTheSecondGpu) {
   GeneratedSpec g(host);
   auto r = run_injected(g, {"nvidia.com/gpu=1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[1]}));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list({host.gpus()[1]}));
 }
 
 // One hook process for all our hooks (the default) or one per subcommand (--separate-hooks): the same container.
@@ -147,7 +102,7 @@ TEST(GenerateInjectRunc, BothHookFormsGiveTheSameView) {
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
   EXPECT_EQ(r1.out, r2.out);
-  EXPECT_EQ(r1.out.rfind(expected_cache_line(one) + nvidia_smi_list(host.gpus()), 0), 0u) << r1.out;
+  EXPECT_EQ(r1.out.rfind(one.expected_cache_line() + nvidia_smi_list(host.gpus()), 0), 0u) << r1.out;
 }
 
 TEST(GenerateInjectRunc, DeviceAllShowsBothGpus) {
@@ -155,7 +110,7 @@ TEST(GenerateInjectRunc, DeviceAllShowsBothGpus) {
   GeneratedSpec g(host);
   auto r = run_injected(g, {"nvidia.com/gpu=all"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus()));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list(host.gpus()));
 }
 
 TEST(GenerateInjectRunc, AGpuNamedByUuidShowsThatGpu) {
@@ -163,7 +118,7 @@ TEST(GenerateInjectRunc, AGpuNamedByUuidShowsThatGpu) {
   GeneratedSpec g(host);
   auto r = run_injected(g, {"nvidia.com/gpu=" + host.gpus()[1].uuid});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[1]}));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list({host.gpus()[1]}));
 }
 
 TEST(GenerateInjectRunc, OnAOneGpuHostDeviceZeroAndAllShowTheOneGpu) {
@@ -172,7 +127,7 @@ TEST(GenerateInjectRunc, OnAOneGpuHostDeviceZeroAndAllShowTheOneGpu) {
   for (const std::string device : {"nvidia.com/gpu=0", "nvidia.com/gpu=all"}) {
     auto r = run_injected(g, {device});
     ASSERT_EQ(r.exit_code, 0) << device << ": " << r.err;
-    EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus())) << device;
+    EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list(host.gpus())) << device;
   }
 }
 
@@ -192,7 +147,7 @@ TEST(GeneratePodman, DeviceZeroShowsOnlyTheFirstGpu) {
   GeneratedSpec g(host, unique_cdi_vendor());
   auto r = run_podman(g, {g.kind + "=0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[0]}));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list({host.gpus()[0]}));
 }
 
 TEST(GeneratePodman, DeviceAllShowsBothGpus) {
@@ -200,7 +155,7 @@ TEST(GeneratePodman, DeviceAllShowsBothGpus) {
   GeneratedSpec g(host, unique_cdi_vendor());
   auto r = run_podman(g, {g.kind + "=all"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus()));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list(host.gpus()));
 }
 
 TEST(GeneratePodman, AGpuNamedByUuidShowsThatGpu) {
@@ -208,7 +163,7 @@ TEST(GeneratePodman, AGpuNamedByUuidShowsThatGpu) {
   GeneratedSpec g(host, unique_cdi_vendor());
   auto r = run_podman(g, {g.kind + "=" + host.gpus()[1].uuid});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list({host.gpus()[1]}));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list({host.gpus()[1]}));
 }
 
 TEST(GeneratePodman, OnAOneGpuHostDeviceZeroShowsTheOneGpu) {
@@ -216,7 +171,7 @@ TEST(GeneratePodman, OnAOneGpuHostDeviceZeroShowsTheOneGpu) {
   GeneratedSpec g(host, unique_cdi_vendor());
   auto r = run_podman(g, {g.kind + "=0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, expected_cache_line(g) + nvidia_smi_list(host.gpus()));
+  EXPECT_EQ(r.out, g.expected_cache_line() + nvidia_smi_list(host.gpus()));
 }
 
 }  // namespace

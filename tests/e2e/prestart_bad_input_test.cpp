@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "e2e/harness/bundle.h"
+#include "e2e/harness/busybox_rootfs.h"
 #include "e2e/harness/host_snapshot.h"
 #include "e2e/harness/prestart_config.h"
 #include "e2e/harness/read_only_bind.h"
 #include "e2e/harness/runc.h"
 #include "e2e/harness/simulated_host.h"
+#include "e2e/harness/small_tmpfs.h"
 
 namespace gpuhooks::e2e {
 namespace {
@@ -74,6 +76,35 @@ TEST(PrestartBadInput, AFailureAtTheLastMountLeavesTheImageAsItWas) {
   EXPECT_NE(r.err.find("gsp_tu10x.bin in the container is a symlink; refusing to mount over it"), std::string::npos)
       << r.err;
   EXPECT_EQ(names_in(b.rootfs()), before);
+}
+
+// A container root with no room left (a small tmpfs, filled): the mount targets need only inodes, the linker
+// configuration needs pages, and fails. The start fails with one error line naming what could not be written, and
+// everything made before the failure (mount targets, links, drop-ins) is taken back.
+TEST(PrestartBadInput, AFullRootfsFailsTheStartWithOneLineAndLeavesTheImageAsItWas) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  SmallTmpfs full(b.rootfs(), "size=16m");
+  std::filesystem::copy(busybox_rootfs_template(), b.rootfs(),
+                        std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+  full.fill_up();
+  const std::string before = describe_image_files(b.rootfs());
+  const std::string mounts_before = host_mounts(b.dir());
+  auto r = run_refused_start(b, config, "0");
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  const std::string log = config.log_text();
+  std::vector<std::string> not_info;  // the info line saying which path serves the container comes first
+  std::istringstream lines(log);
+  for (std::string l; std::getline(lines, l);)
+    if (l.find(" info: ") == std::string::npos) not_info.push_back(l);
+  ASSERT_EQ(not_info.size(), 1u) << log;
+  EXPECT_NE(not_info[0].find(" error: failed to write /etc/ld.so.conf: No space left on device (container root " +
+                             b.rootfs().string() + ")"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(describe_image_files(b.rootfs()), before);
+  EXPECT_EQ(host_mounts(b.dir()), mounts_before);
 }
 
 TEST(PrestartBadInput, AnUnknownCapabilityFailsTheStartWithTheReferencesWords) {

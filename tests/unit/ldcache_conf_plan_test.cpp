@@ -261,3 +261,69 @@ TEST(LinkerConfigPlan, ANameThatAppearedAfterPlanningIsNeverOverwritten) {
   EXPECT_NE(error_of([&] { ldcache::apply_linker_config(rootfs::InRoot(root.path()), plan); }), "(no error)");
   EXPECT_EQ(file(root, plan.system_paths_file), "planted\n");
 }
+
+// ---- a failed run takes back what it wrote -------------------------------------------------------------------------
+
+namespace {
+// Every entry under the root with its content or link target, to compare an image before and after.
+std::string tree(const TempDir& root) {
+  std::vector<std::string> lines;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root.path())) {
+    std::string line = e.path().lexically_relative(root.path()).string();
+    if (e.is_symlink()) line += " -> " + std::filesystem::read_symlink(e.path()).string();
+    else if (e.is_regular_file()) line += ": " + test::read_file(e.path());
+    lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+}  // namespace
+
+TEST(LinkerConfigUndo, OnABareRootEverythingTheRunCreatedIsRemoved) {
+  TempDir root;
+  rootfs::InRoot r(root.path());
+  const auto before = ldcache::linker_config_before(r);
+  update(r, {"/opt/nv"}, Arch::kX86_64);
+  ASSERT_NE(tree(root), "");
+  ldcache::undo_linker_config(r, before);
+  EXPECT_EQ(tree(root), "");
+}
+
+TEST(LinkerConfigUndo, TheImagesFilesAndDropInsOfAnEarlierStartStay) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  test::write_file(root / "etc/ld.so.conf.d/libc.conf", "/usr/local/lib\n");
+  test::write_file(root / "etc/ld.so.conf.d/00-nvcr-1.conf", "/opt/image-own\n");  // the image's, by our name
+  rootfs::InRoot r(root.path());
+  update(r, {"/opt/first"}, Arch::kX86_64);  // an earlier start: its drop-ins are the image's now
+  const std::string earlier = tree(root);
+  const auto before = ldcache::linker_config_before(r);
+  auto plan = update(r, {"/opt/second"}, Arch::kX86_64);
+  ASSERT_TRUE(plan.creates(plan.folders_file));
+  ldcache::undo_linker_config(r, before);
+  EXPECT_EQ(tree(root), earlier);
+}
+
+TEST(LinkerConfigUndo, AnLdSoConfTheImageGainedWithOtherContentStays) {
+  TempDir root;
+  rootfs::InRoot r(root.path());
+  const auto before = ldcache::linker_config_before(r);
+  test::write_file(root / "etc/ld.so.conf", "/opt/someone-else\n");
+  ldcache::undo_linker_config(r, before);
+  EXPECT_EQ(file(root, "/etc/ld.so.conf"), "/opt/someone-else\n");
+}
+
+// A hook killed between creating a drop-in and writing it (where the filesystem has no O_TMPFILE) leaves it empty:
+// the next start fills that one instead of adding another.
+TEST(LinkerConfigPlan, AnEmptyDropInOfOursIsFilledInsteadOfAddingAnother) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf.d/00-nvcr-123.conf", "");
+  auto plan = update(rootfs::InRoot(root.path()), {"/opt/nv"}, Arch::kX86_64);
+  EXPECT_EQ(plan.folders_file, "/etc/ld.so.conf.d/00-nvcr-123.conf");
+  EXPECT_EQ(file(root, "/etc/ld.so.conf.d/00-nvcr-123.conf"), "/opt/nv\n");
+  const auto names = conf_d(root);
+  EXPECT_EQ(std::count_if(names.begin(), names.end(), [](const std::string& n) { return n.rfind("00-nvcr-", 0) == 0; }),
+            1);
+}

@@ -1,9 +1,11 @@
 // The in-root API against hostile roots. Every escape test runs twice: with openat2 and with the fallback walk used
 // on kernels without it, which must give the same answers.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 
 #include "common/error.h"
@@ -191,6 +193,50 @@ TEST_P(InRootTest, RemoveDeletesFilesLinksAndEmptyDirsOnly) {
   r.remove("/x/missing");
   r.remove("/x");
   EXPECT_FALSE(fs::exists(root() / "x"));
+}
+
+// A full disk or a file size limit stops the write half way: the name must not stay behind, empty or cut, for a
+// later run to take as complete (or as someone else's).
+class CreateFile : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { rootfs::force_named_create(GetParam()); }
+  void TearDown() override { rootfs::force_named_create(false); }
+};
+INSTANTIATE_TEST_SUITE_P(Ways, CreateFile, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "NameFirst" : "Unnamed"; });
+
+TEST_P(CreateFile, AFileWhoseWriteFailsIsNotLeftBehind) {
+  TempDir root;
+  InRoot r(root.path());
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead of the signal's kill
+  struct rlimit small = old_limit;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const std::string message = test::error_of([&] { r.create_file("/etc/big.conf", std::string(64 << 10, 'x'), 0644); });
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  ::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(message, "failed to write /etc/big.conf: File too large");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root / "etc/big.conf")));
+  EXPECT_TRUE(fs::is_empty(root / "etc"));
+}
+
+TEST_P(CreateFile, AnExistingNameIsNeverOverwritten) {
+  TempDir root;
+  test::write_file(root / "etc/ld.so.conf", "the image's\n");
+  InRoot r(root.path());
+  EXPECT_NE(test::error_of([&] { r.create_file("/etc/ld.so.conf", "ours\n", 0644); }), "(no error)");
+  EXPECT_EQ(test::read_file(root / "etc/ld.so.conf"), "the image's\n");
+}
+
+TEST_P(CreateFile, TheNewFileHasItsContentAndMode) {
+  TempDir root;
+  InRoot r(root.path());
+  r.create_file("/etc/ld.so.conf.d/00-x.conf", "/opt/x\n", 0640);
+  EXPECT_EQ(test::read_file(root / "etc/ld.so.conf.d/00-x.conf"), "/opt/x\n");
+  EXPECT_EQ(fs::status(root / "etc/ld.so.conf.d/00-x.conf").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
 }
 
 TEST(InRoot, MissingRootIsAClearError) {

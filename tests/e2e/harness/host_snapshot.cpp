@@ -44,6 +44,31 @@ std::string describe_host_tree(const fs::path& path) {
   return out.str();
 }
 
+std::string describe_image_files(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(path, ec))) return "<missing>\n";
+  std::set<std::string> lines;
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path p = it->path();
+    struct stat st {};
+    std::string line = p.lexically_relative(path).string();
+    if (::lstat(p.c_str(), &st) != 0) {
+      lines.insert(line + " <vanished>");
+      continue;
+    }
+    std::ostringstream mode;
+    mode << std::oct << st.st_mode;
+    line += " mode=" + mode.str();
+    if (S_ISLNK(st.st_mode)) line += " -> " + fs::read_symlink(p).string();
+    if (S_ISREG(st.st_mode)) line += " hash=" + std::to_string(std::hash<std::string>{}(test::read_file(p)));
+    lines.insert(line);
+  }
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
 std::string host_mounts_containing(const std::string& needle) {
   std::ifstream f("/proc/self/mountinfo");
   std::string line, found;
