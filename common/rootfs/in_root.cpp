@@ -324,9 +324,30 @@ void write_all(int fd, std::string_view content, const std::string& what) {
   }
 }
 
+namespace {
+
+// A hook killed with SIGKILL between creating its temporary name and the rename leaves that name behind (no handler
+// runs): the next write of the same file removes what is left of earlier ones. Only regular files of exactly our
+// pattern, so nothing the image named itself is touched.
+void remove_stale_temporaries(int dir, const std::string& prefix) {
+  UniqueFd copy(::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!copy.valid()) return;
+  DIR* d = ::fdopendir(copy.get());
+  if (d == nullptr) return;
+  copy.release();
+  std::vector<std::string> stale;
+  while (const dirent* e = ::readdir(d))
+    if (e->d_type == DT_REG && std::string_view(e->d_name).starts_with(prefix)) stale.emplace_back(e->d_name);
+  ::closedir(d);
+  for (const auto& name : stale) ::unlinkat(dir, name.c_str(), 0);
+}
+
+}  // namespace
+
 void InRoot::write_file(std::string_view path, std::string_view content, mode_t mode) const {
   auto [parent, base] = split_parent(path);
   UniqueFd dir = mkdir_all(parent);
+  remove_stale_temporaries(dir.get(), "." + base + ".gpuhooks-");
   const std::string tmp = "." + base + ".gpuhooks-" + random_suffix();
   HookTempFile removed_at_the_hooks_deadline(dir.get(), tmp);
   int fd = ::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);

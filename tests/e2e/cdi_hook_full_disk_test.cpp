@@ -91,14 +91,28 @@ TEST(FullRootfs, AFolderTheHookMadeForItsDropInsIsRemovedAgain) {
 }
 
 // Room for the two drop-ins (a page each) and not for the cache: the drop-ins written before the cache failed are
-// taken back, and the half-written cache is not left under any name. The line before ours, if any, is the cache
-// writer's own reason (ldconfig writes it to the hook's stderr).
+// taken back, and the half-written cache is not left under any name. Our cache writer says so in one line.
 TEST(FullRootfs, NoRoomForTheCacheTakesBackTheDropInsAndLeavesNoTemporaryFile) {
   SmallRoot s("size=1m");
   s.tmpfs.fill_up();
   s.tmpfs.leave_free(2 * 4096);
   const std::string before = s.image_files();
   auto r = s.run_hook(kUpdateLdcache);
+  expect_one_error_line(r, {"update-ldcache: ", "No space left on device"});
+  EXPECT_EQ(s.image_files(), before);
+  expect_next_run_completes(s, kUpdateLdcache);
+}
+
+// The same through the host ldconfig (--use-ldconfig): ldconfig prints its own reason on the hook's stderr before
+// our line, which is the last one; the image is restored all the same.
+TEST(FullRootfs, NoRoomForTheCacheWithLdconfigAlsoTakesEverythingBack) {
+  SmallRoot s("size=1m");
+  s.tmpfs.fill_up();
+  s.tmpfs.leave_free(2 * 4096);
+  const std::string before = s.image_files();
+  std::vector<std::string> args = kUpdateLdcache;
+  args.push_back("--use-ldconfig");
+  auto r = s.run_hook(args);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   ASSERT_FALSE(r.err.empty());
