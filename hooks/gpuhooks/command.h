@@ -15,6 +15,7 @@ void add_inject(CLI::App& cdi);
 void add_generate(CLI::App& cdi);
 void add_resolve(CLI::App& cdi);
 void add_explain(CLI::App& app);
+void add_runtime_configure(CLI::App& runtime);
 
 // Exit status a subcommand callback asks for (e.g. `cdi validate` found errors): throw ExitCode{1} after printing.
 struct ExitCode {

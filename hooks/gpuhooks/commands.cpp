@@ -11,6 +11,9 @@ void add_commands(CLI::App& app) {
   add_generate(*cdi);
   add_resolve(*cdi);
   add_explain(app);
+  CLI::App* runtime = app.add_subcommand("runtime", "Container engine configuration");
+  runtime->require_subcommand(1);
+  add_runtime_configure(*runtime);
 }
 
 }  // namespace gpuhooks::cli

@@ -10,11 +10,13 @@
 // never run (PodmanIgnoresAnEnvConditionSoTheFileMustMatchEveryContainer pins this). The filter on
 // NVIDIA_VISIBLE_DEVICES is the hook's own: it reads process.env from config.json and returns at once, touching
 // nothing, when the container asks for no GPU. NVIDIA's own oci-nvidia-hook.json is `always` too (with `commands:
-// [".*"]`, which adds nothing).
+// [".*"]`, which adds nothing). The file is the one `gpuhooks runtime configure --config-mode oci-hook` writes and the
+// package ships (common/config/oci_hook_file.h), pointed at the built hook and this test's config.toml.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "common/config/oci_hook_file.h"
 #include "e2e/harness/podman.h"
 #include "e2e/harness/simulated_host.h"
 
@@ -25,24 +27,6 @@ namespace {
 
 constexpr const char* kNvidiaSmi = "/usr/local/nvidia/bin/nvidia-smi";
 constexpr const char* kCacheLine = "\tlibnvidia-ml.so.1 (libc6,x86-64) => /usr/local/nvidia/lib64/libnvidia-ml.so.1\n";
-
-// The shape of the hooks.d file the package ships (issue 10: /usr/share/containers/oci/hooks.d/, e.g. as
-// oci-nvidia-hook.json), so the packaging can write it from here: `hook_path` is where the package installs the hook;
-// `extra_env` is empty in the package, where the hook reads /etc/nvidia-container-runtime/config.toml. `when` is
-// `always` because podman 4.3 has no env condition (see the top of this file); the hook itself does nothing for a
-// container without a GPU request. podman hands a hook exactly the `env` of its file, so PATH is given here: the
-// hook's helpers must not depend on what conmon happens to have.
-std::string packaged_hooks_d_json(const fs::path& hook_path, const std::vector<std::string>& extra_env = {}) {
-  std::vector<std::string> env{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
-  const nlohmann::json file = {
-      {"version", "1.0.0"},
-      {"hook", {{"path", hook_path.string()}, {"args", {"nvidia-container-runtime-hook", "prestart"}}, {"env", env}}},
-      {"when", {{"always", true}}},
-      {"stages", {"prestart"}},
-  };
-  return file.dump(2) + "\n";
-}
 
 // config.toml for the simulated host with an empty private CDI spec dir (mode auto falls through to the legacy path),
 // and a hooks.d dir holding the packaged file pointed at the built hook and this config.
@@ -60,8 +44,8 @@ struct PodmanHookSetup {
                                  "mode = \"auto\"\n\n[nvidia-container-runtime.modes.cdi]\nspec-dirs = [\"" +
                                  spec_dir.string() + "\"]\n");
     test::write_file(hooks_dir / "oci-nvidia-hook.json",
-                     packaged_hooks_d_json(test::built("nvidia-container-runtime-hook"),
-                                           {"NVIDIA_CTK_CONFIG_FILE_PATH=" + config.string()}));
+                     config::oci_hook_file_json(test::built("nvidia-container-runtime-hook").string(),
+                                                {"NVIDIA_CTK_CONFIG_FILE_PATH=" + config.string()}));
   }
 
   // podman run with only this hooks dir (--hooks-dir replaces the default /usr/share/containers/oci/hooks.d, so a

@@ -83,7 +83,7 @@ std::vector<MountEntry> mounts_under(const fs::path& dir) {
   return found;
 }
 
-Docker::Docker()
+Docker::Docker(const fs::path& daemon_json)
     : data_root_(tmp_ / "data"),
       exec_root_(tmp_ / "exec"),
       socket_(tmp_ / "docker.sock"),
@@ -103,15 +103,16 @@ Docker::Docker()
   test::write_file(hook_config_, "");
 
   // Built before fork(): the child may only call async-signal-safe functions.
-  const std::vector<std::string> argv{kDockerd,
-                                      "--data-root=" + data_root_.string(),
-                                      "--exec-root=" + exec_root_.string(),
-                                      "--pidfile=" + (tmp_ / "dockerd.pid").string(),
-                                      "--host=unix://" + socket_.string(),
-                                      "--storage-driver=overlay2",
-                                      "--iptables=false",
-                                      "--ip6tables=false",
-                                      "--bridge=none"};
+  std::vector<std::string> argv{kDockerd,
+                                "--data-root=" + data_root_.string(),
+                                "--exec-root=" + exec_root_.string(),
+                                "--pidfile=" + (tmp_ / "dockerd.pid").string(),
+                                "--host=unix://" + socket_.string(),
+                                "--storage-driver=overlay2",
+                                "--iptables=false",
+                                "--ip6tables=false",
+                                "--bridge=none"};
+  if (!daemon_json.empty()) argv.push_back("--config-file=" + daemon_json.string());
   // Also every hook's whole environment, so it stays small and names the config. No /usr/local on PATH: dockerd
   // runs containerd, its shim and runc by name, and they must be Debian's.
   const std::vector<std::string> env{"PATH=" + bin.string() + ":/usr/sbin:/usr/bin:/sbin:/bin",

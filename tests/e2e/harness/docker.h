@@ -19,8 +19,9 @@ namespace gpuhooks::e2e {
 class Docker {
  public:
   // Starts dockerd and waits (30 s at most) until it answers. Throws std::runtime_error, with the end of dockerd's
-  // log, when docker.io is not installed or dockerd does not come up.
-  Docker();
+  // log, when docker.io is not installed or dockerd does not come up. `daemon_json`: dockerd's --config-file
+  // (default: dockerd's own, /etc/docker/daemon.json).
+  explicit Docker(const std::filesystem::path& daemon_json = {});
   // Stops dockerd (SIGTERM, then SIGKILL after 20 s) and unmounts whatever it left under its dirs.
   ~Docker();
   Docker(const Docker&) = delete;
