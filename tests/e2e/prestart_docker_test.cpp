@@ -116,8 +116,8 @@ TEST(PrestartDocker, ASpecInTheSpecDirServesTheContainerInModeAuto) {
   const auto& host = shared_simulated_host(2);
   HookSetup setup(host, "auto");
   auto gen = run_gpuhooks({"cdi", "generate", "--driver-root", host.root().string(), "--nvidia-cdi-hook-path",
-                           test::built("nvidia-cdi-hook").string(), "--ldconfig-path", "/sbin/ldconfig", "--output",
-                           (setup.spec_dir / "nvidia.yaml").string()});
+                           test::executable("nvidia-cdi-hook").string(), "--ldconfig-path", "/sbin/ldconfig",
+                           "--output", (setup.spec_dir / "nvidia.yaml").string()});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   auto r = run_gpus("\"device=0\"", gpu_script());
   ASSERT_EQ(r.exit_code, 0) << r.err << setup.log_text();

@@ -105,6 +105,10 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input, co
 }
 
 std::filesystem::path built(const std::string& name) { return std::filesystem::path(GPUHOOKS_BINARY_DIR) / name; }
+std::filesystem::path executable(const std::string& name) {
+  const char* dir = ::getenv("GPUHOOKS_TEST_BIN_DIR");
+  return dir && *dir ? std::filesystem::path(dir) / name : built(name);
+}
 std::filesystem::path source_dir() { return GPUHOOKS_SOURCE_DIR; }
 
 }  // namespace gpuhooks::test

@@ -51,6 +51,10 @@ std::string error_of(F&& f) {
 
 // Path of a built executable of this project (build dir).
 std::filesystem::path built(const std::string& name);
+// Path of one of the project's executables under test: in $GPUHOOKS_TEST_BIN_DIR when that is set (/usr/bin: the
+// installed package, tests/package/test-packages.sh), else the built one. Only the harness paths that the package
+// test runs (Docker's --gpus) ask for it.
+std::filesystem::path executable(const std::string& name);
 std::filesystem::path source_dir();
 
 }  // namespace gpuhooks::test

@@ -9,7 +9,7 @@ namespace fs = std::filesystem;
 namespace gpuhooks::e2e {
 
 test::RunResult run_gpuhooks(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{test::built("gpuhooks").string()};
+  std::vector<std::string> argv{test::executable("gpuhooks").string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return test::run(argv, "", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"});
 }

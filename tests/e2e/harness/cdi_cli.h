@@ -10,8 +10,8 @@
 
 namespace gpuhooks::e2e {
 
-// <build dir>/gpuhooks <args...> with a fixed minimal environment (no NVIDIA_CTK_* variable leaks in from the
-// caller: `cdi generate` reads several of them as flag defaults).
+// gpuhooks <args...> (test::executable: built, or installed) with a fixed minimal environment (no NVIDIA_CTK_* variable
+// leaks in from the caller: `cdi generate` reads several of them as flag defaults).
 test::RunResult run_gpuhooks(const std::vector<std::string>& args);
 
 // `gpuhooks cdi inject --spec-dir <spec_dir> --device <d>... --bundle <bundle dir>` on the bundle's config.json as

@@ -94,8 +94,8 @@ Docker::Docker(const fs::path& daemon_json)
       throw std::runtime_error(std::string(exe) +
                                " is missing or not executable: install docker.io (scripts/install-deps)");
   }
-  const fs::path hook = test::built("nvidia-container-runtime-hook");
-  if (!fs::exists(hook)) throw std::runtime_error(hook.string() + " is not built");
+  const fs::path hook = test::executable("nvidia-container-runtime-hook");
+  if (!fs::exists(hook)) throw std::runtime_error(hook.string() + " does not exist (not built, or not installed)");
   // dockerd looks the hook up by this exact name, on its own PATH, once at start-up.
   const fs::path bin = tmp_ / "bin";
   fs::create_directories(bin);

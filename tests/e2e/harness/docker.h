@@ -3,9 +3,10 @@
 // --data-root, --exec-root, --pidfile and unix socket, overlay2, no iptables and no bridge, so it shares nothing with
 // a system Docker. dockerd registers its "nvidia" device driver (the --gpus path) only if
 // `nvidia-container-runtime-hook` is on its PATH at start-up, and every hook it adds gets dockerd's whole
-// environment (runtimes.md §3b, moby-gpus.md B.3). So dockerd starts with a bin dir holding a link to the built hook
-// first on its PATH, and with NVIDIA_CTK_CONFIG_FILE_PATH naming hook_config_file(), which tests write before a run.
-// Containers always run with `--rm --network none`. The image is the busybox rootfs, brought in with `docker import`.
+// environment (runtimes.md §3b, moby-gpus.md B.3). So dockerd starts with a bin dir holding a link to the hook under
+// test (test::executable: the built one, or the installed one) first on its PATH, and with NVIDIA_CTK_CONFIG_FILE_PATH
+// naming hook_config_file(), which tests write before a run. Containers always run with `--rm --network none`. The
+// image is the busybox rootfs, brought in with `docker import`.
 #include <sys/types.h>
 
 #include <filesystem>
