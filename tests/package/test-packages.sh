@@ -94,9 +94,11 @@ same_bytes() {
 }
 rule rpm-files-are-the-deb-files-byte-for-byte same_bytes
 
-# The hooks.d file is exactly the shape of tests/e2e/prestart_podman_test.cpp's packaged_hooks_d_json.
+# The hooks.d file is exactly what `gpuhooks runtime configure --config-mode oci-hook` writes (one definition:
+# common/config/oci_hook_file.cpp), the shape the podman e2e test runs.
 hooks_d_shape() {
-  local expected='{"version":"1.0.0","hook":{"path":"/usr/bin/nvidia-container-runtime-hook","args":["nvidia-container-runtime-hook","prestart"],"env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},"when":{"always":true},"stages":["prestart"]}'
+  local expected
+  expected=$("$build/gpuhooks" runtime configure --runtime crio --config-mode oci-hook --dry-run 2>/dev/null)
   want "$(jq -cS . "$tmp/x/rpm/usr/share/containers/oci/hooks.d/oci-nvidia-hook.json")" "$(jq -cS . <<<"$expected")"
 }
 rule hooks-d-file-has-the-packaged-shape hooks_d_shape
