@@ -38,20 +38,9 @@ oom_score = -999  # unknown to gpuhooks
     stale_key = 1
 )";
 
-class CliRuntimeContainerd : public ::testing::Test {
+class CliRuntimeContainerd : public TomlRuntimeTest {
  protected:
-  RunResult configure(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--runtime", "containerd", "--config", main_.string()});
-    return runtime_configure(args);
-  }
-  RunResult configure_drop_in(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--drop-in-config", drop_in_.string()});
-    return configure(args);
-  }
-  static toml::table parse(const fs::path& p) { return toml::parse(read_file(p), p.string()); }
-  TempDir dir_;
-  fs::path main_ = dir_ / "config.toml";
-  fs::path drop_in_ = dir_ / "conf.d/99-nvidia.toml";
+  CliRuntimeContainerd() : TomlRuntimeTest("containerd", "config.toml", "conf.d/99-nvidia.toml") {}
 };
 
 }  // namespace

@@ -36,20 +36,9 @@ runtime_path = "/old/nvidia-container-runtime"
 stale_key = "x"
 )";
 
-class CliRuntimeCrio : public ::testing::Test {
+class CliRuntimeCrio : public TomlRuntimeTest {
  protected:
-  RunResult configure(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--runtime", "crio", "--config", main_.string()});
-    return runtime_configure(args);
-  }
-  RunResult configure_drop_in(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--drop-in-config", drop_in_.string()});
-    return configure(args);
-  }
-  static toml::table parse(const fs::path& p) { return toml::parse(read_file(p), p.string()); }
-  TempDir dir_;
-  fs::path main_ = dir_ / "crio.conf";
-  fs::path drop_in_ = dir_ / "crio.conf.d/99-nvidia.toml";
+  CliRuntimeCrio() : TomlRuntimeTest("crio", "crio.conf", "crio.conf.d/99-nvidia.toml") {}
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <cerrno>
 #include <cstring>
@@ -66,6 +67,25 @@ class ReadOnlyDir {
   std::filesystem::path dir_;
   bool mounted_ = false;
   std::string error_;
+};
+
+// containerd and CRI-O: a main TOML file and a drop-in in a temporary directory, and the command run on them.
+class TomlRuntimeTest : public ::testing::Test {
+ protected:
+  TomlRuntimeTest(std::string runtime, const std::string& main_name, const std::string& drop_in_name)
+      : runtime_(std::move(runtime)), main_(dir_ / main_name), drop_in_(dir_ / drop_in_name) {}
+  RunResult configure(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--runtime", runtime_, "--config", main_.string()});
+    return runtime_configure(args);
+  }
+  RunResult configure_drop_in(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--drop-in-config", drop_in_.string()});
+    return configure(args);
+  }
+  static toml::table parse(const std::filesystem::path& p) { return toml::parse(read_file(p), p.string()); }
+  std::string runtime_;
+  TempDir dir_;
+  std::filesystem::path main_, drop_in_;
 };
 
 }  // namespace gpuhooks::test
