@@ -3,13 +3,12 @@
 // only file that includes toml++ (TOML_HEADER_ONLY=1 makes it the costly compile of the room).
 #include "common/config/hook_config.h"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <initializer_list>
 
+#include "common/config/toml_include.h"
 #include "common/error.h"
 #include "common/split_join.h"
 

@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/rootfs/hook_deadline.h"
 #include "common/rootfs/in_root.h"
+#include "common/sanitizer.h"
 
 namespace gpuhooks::rootfs {
 namespace {
@@ -30,7 +31,7 @@ constexpr unsigned long kNamespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC 
 // 2-core VM, clone with the five namespaces took 3-6 ms as a fork of a process with 64 MB mapped and 0.4-0.8 ms
 // with CLONE_VM | CLONE_VFORK. Because the memory is shared, the child must not change the caller's objects:
 // it only reads what it is handed, and it ends with exec or _exit, never by returning.
-constexpr unsigned long kCloneFlags = kNamespaces | CLONE_VM | CLONE_VFORK | SIGCHLD;
+[[maybe_unused]] constexpr unsigned long kCloneFlags = kNamespaces | CLONE_VM | CLONE_VFORK | SIGCHLD;
 // The child's own stack (the caller's is in use below it): as large as a main thread's default, reserved without
 // backing (pages are only touched as the child uses them), with a guard page below so that an overflow (deep
 // recursion over an image's ld.so.conf, say) faults instead of writing into whatever mapping lies there.
@@ -278,7 +279,7 @@ void run_isolated_in_root(const std::filesystem::path& host_root, const std::str
   }
   ChildArgs args{host_root, body, bounded, write_end.get()};
   const auto deadline = now + bounded.timeout;
-#if defined(__SANITIZE_ADDRESS__)
+#if GPUHOOKS_ASAN
   // Under AddressSanitizer a child running on its own stack in the caller's memory reads as stack misuse (ASan
   // says so: "False positive error reports may follow"): a fork-like clone instead, slower and otherwise the same.
   long forked = ::syscall(SYS_clone, kNamespaces | SIGCHLD, 0, 0, 0, 0);

@@ -1,11 +1,11 @@
 #pragma once
 // TOML engine configs (containerd's config.toml, CRI-O's crio.conf and drop-ins) read and written with toml++.
 // toml++ keeps no comments, so a rewritten file loses them: has_comments() lets the command say so.
-#include <toml++/toml.h>
-
 #include <initializer_list>
 #include <string>
 #include <string_view>
+
+#include "common/config/toml_include.h"  // toml++, with a fix for its undefined behaviour
 
 namespace gpuhooks::cli {
 

@@ -3,10 +3,10 @@
 // daemon.json, whose runtime entry and default it then uses). Unit tests (tests/unit/cli_runtime_*) pin the text;
 // these prove the engines take it.
 #include <gtest/gtest.h>
-#include <toml++/toml.h>
 
 #include <regex>
 
+#include "common/config/toml_include.h"  // toml++, with a fix for its undefined behaviour
 #include "e2e/harness/cdi_cli.h"
 #include "e2e/harness/docker.h"
 

@@ -71,6 +71,13 @@ TEST(CdiDockerGpus, AnUnquotedDeviceListBecomesDeviceAndCountAndFails) {
   EXPECT_EQ(error_of([&] { requested_device_ids(r); }), "cannot set both Count and DeviceIDs on device request");
 }
 
+TEST(CdiDockerGpus, ACountBeyondAnyHostIsRefusedBeforeItsNamesAreBuilt) {
+  EXPECT_EQ(cdi_names("4096").size(), 4096u);
+  EXPECT_EQ(error_of([] { cdi_names("4097"); }), "device request count 4097 is more than 4096 GPUs");
+  EXPECT_EQ(error_of([] { cdi_names("count=8000000000001"); }),
+            "device request count 8000000000001 is more than 4096 GPUs");
+}
+
 TEST(CdiDockerGpus, CapabilitiesGetGpuAppendedAndCountDefaultsToOne) {
   DeviceRequest r = parse_gpus_option("\"capabilities=compute,utility\"");
   EXPECT_EQ(r.capabilities, (std::vector<Strings>{{"compute", "utility", "gpu"}}));

@@ -61,6 +61,15 @@ TEST(CdiYamlScalar, InfinityAndNanKeepYamlSpelling) {
   EXPECT_EQ(plain_as_string(".NaN"), ".nan");
 }
 
+TEST(CdiYamlScalar, AFiniteValueBeyondFloat32IsAnInfinity) {
+  // Go's FormatFloat(v, 'g', -1, 32) converts to float32 first, which overflows.
+  EXPECT_EQ(format_float_g32(1e300), "+Inf");
+  EXPECT_EQ(format_float_g32(-1e39), "-Inf");
+  EXPECT_EQ(plain_as_string("1e39"), ".inf");
+  EXPECT_EQ(plain_as_string("888888888888888888888888888888888888888881"), ".inf");  // beyond uint64: a float
+  EXPECT_EQ(plain_as_string("1e-50"), "0");
+}
+
 TEST(CdiYamlScalar, VersionLikeTextStaysAString) {
   EXPECT_EQ(resolve_plain("0.5.0").type, Type::kString);
   EXPECT_EQ(plain_as_string("0.5.0"), "0.5.0");

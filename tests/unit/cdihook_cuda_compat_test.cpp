@@ -13,6 +13,7 @@
 #include "common/cdihooks/enable_cuda_compat_elf_note.h"
 #include "common/cdihooks/enable_cuda_compat_version.h"
 #include "common/error.h"
+#include "common/sanitizer.h"
 #include "support/test_support.h"
 
 using namespace gpuhooks;
@@ -272,7 +273,7 @@ std::string elf64_header(uint64_t shoff, uint16_t entsize, uint16_t shnum, uint1
 int outcome_with_little_memory(const std::filesystem::path& p) {
   pid_t pid = ::fork();
   if (pid == 0) {
-#if !defined(__SANITIZE_ADDRESS__)  // ASan's shadow memory alone is larger; its allocator reports a huge request
+#if !GPUHOOKS_ASAN  // ASan's shadow memory alone is larger; its allocator reports a huge request
     struct rlimit lim {
       1ULL << 30, 1ULL << 30
     };

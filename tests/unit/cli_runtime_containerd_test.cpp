@@ -4,9 +4,9 @@
 // plugin table replace the main one. Any error leaves every file as it was.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <toml++/toml.h>
 #include <unistd.h>
 
+#include "common/config/toml_include.h"  // toml++, with a fix for its undefined behaviour
 #include "unit/cli_runtime_fixture.h"
 
 using namespace gpuhooks::test;

@@ -3,10 +3,10 @@
 // `--config-mode oci-hook` writes the hooks.d file instead. Any error leaves every file as it was.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <toml++/toml.h>
 #include <unistd.h>
 
 #include "common/config/oci_hook_file.h"
+#include "common/config/toml_include.h"  // toml++, with a fix for its undefined behaviour
 #include "unit/cli_runtime_fixture.h"
 
 using namespace gpuhooks::test;

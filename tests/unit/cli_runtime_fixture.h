@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <toml++/toml.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "common/config/toml_include.h"  // toml++, with a fix for its undefined behaviour
 #include "support/test_support.h"
 
 namespace gpuhooks::test {

@@ -27,8 +27,12 @@ struct DeviceRequest {
 // Errors are docker's, wrapped as pflag does: `invalid argument "<value>" for "--gpus" flag: <err>`.
 DeviceRequest parse_gpus_option(std::string_view value);
 
+// The largest count requested_device_ids() turns into IDs.
+inline constexpr int64_t kMaxGpuCount = 4096;
+
 // getRequestedDevicesIDs: IDs; N -> "0".."N-1"; all -> {"all"}; 0 -> {}.
-// Throws Error("cannot set both Count and DeviceIDs on device request").
+// Throws Error("cannot set both Count and DeviceIDs on device request"), and
+// Error("device request count N is more than 4096 GPUs") where Docker would build N names however large N is.
 std::vector<std::string> requested_device_ids(const DeviceRequest& request);
 
 // normalizeDeviceID: an ID that contains '=' is kept; otherwise "<kind>=<id>".

@@ -128,6 +128,11 @@ std::vector<std::string> requested_device_ids(const DeviceRequest& request) {
     throw Error("cannot set both Count and DeviceIDs on device request");
   if (!request.device_ids.empty()) return request.device_ids;
   if (request.count < 0) return {"all"};
+  // Docker builds all N names ("0".."N-1") however large N is: `--gpus 8000000000000` would exhaust memory here
+  // (found by tests/fuzz/docker_gpus_fuzz.cpp). No host has that many GPUs, so a count beyond the bound is refused.
+  if (request.count > kMaxGpuCount)
+    throw Error("device request count " + std::to_string(request.count) + " is more than " +
+                std::to_string(kMaxGpuCount) + " GPUs");
   std::vector<std::string> ids;
   for (int64_t i = 0; i < request.count; ++i) ids.push_back(std::to_string(i));
   return ids;

@@ -145,8 +145,10 @@ PlainScalar resolve_plain(std::string_view text) {
 
 std::string format_float_g32(double v) {
   if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  // Go converts to float32 first, so a finite double beyond its range is an infinity too (found by
+  // tests/fuzz/cdi_spec_fuzz.cpp: to_chars writes "inf", which has no exponent to read).
   float f = static_cast<float>(v);
+  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
   if (f == 0) return std::signbit(f) ? "-0" : "0";
   // Shortest round-trip digits of the float32, then Go's %g layout (strconv/ftoa.go: with the shortest precision,
   // %e is used when exp < -4 || exp >= 6).

@@ -25,7 +25,8 @@ PlainScalar resolve_plain(std::string_view text);
 // strconv.FormatFloat(v, 'g', -1, 32) with ".inf"/"-.inf"/".nan", null "".
 std::string plain_as_string(std::string_view text);
 
-// Go's strconv.FormatFloat(v, 'g', -1, 32): shortest float32 digits, exponent form below 1e-4 and from 1e+06.
+// Go's strconv.FormatFloat(v, 'g', -1, 32): shortest float32 digits, exponent form below 1e-4 and from 1e+06; "+Inf"
+// or "-Inf" beyond the float32 range.
 std::string format_float_g32(double v);
 
 // Go's strconv.ParseInt(s, 0, 64) / ParseUint(s, 0, 64): optional sign (ParseInt only), 0x/0o/0b prefixes, a leading
