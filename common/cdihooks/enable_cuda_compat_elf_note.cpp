@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -172,7 +173,18 @@ std::optional<CudaCompatNote> parse_cuda_compat_note(const std::string& bytes, b
   CudaCompatNote note;
   try {
     if (json.contains("CUDA Version")) note.cuda_version = json.at("CUDA Version").get<std::string>();
-    if (json.contains("Driver")) note.driver_majors = json.at("Driver").get<std::vector<long>>();
+    // Whole numbers that fit, as Go's []int takes them: a float (59999999999999999970 parses as 6e19) converted to
+    // long would be undefined behaviour (found by tests/fuzz/cuda_compat_note_fuzz.cpp).
+    if (json.contains("Driver")) {
+      const auto& drivers = json.at("Driver");
+      if (!drivers.is_array()) return std::nullopt;
+      for (const auto& v : drivers) {
+        const bool fits = v.is_number_integer() &&
+                          !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(std::numeric_limits<long>::max()));
+        if (!fits) return std::nullopt;
+        note.driver_majors.push_back(v.get<long>());
+      }
+    }
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;  // wrong field types: as invalid JSON in the reference
   }

@@ -406,3 +406,16 @@ TEST(StaleSpecDriver, AnotherLoadedDriverIsAWarningWithTheFix) {
   EXPECT_EQ(gpuhooks::cdihook::stale_spec_warning("580.159.04", proc), std::nullopt);
   EXPECT_EQ(gpuhooks::cdihook::stale_spec_warning("550.54.14", "no module here\n"), std::nullopt);
 }
+
+// "Driver" holds whole numbers; anything else is an invalid note, never a float converted to long.
+TEST(ElfNoteBounds, ADriverListWithANumberThatIsNotAWholeLongIsNoNote) {
+  ElfBuilder b;
+  for (const char* driver : {"59999999999999999970", "1.5", "9223372036854775808", "\"535\""}) {
+    const std::string json = std::string("{\"CUDA Version\":\"12.9\",\"Driver\":[535,") + driver + "]}";
+    EXPECT_FALSE(parse_cuda_compat_note(b.note("NVIDIA Corporation", json), false, 4).has_value()) << driver;
+  }
+  const std::string ok = "{\"CUDA Version\":\"12.9\",\"Driver\":[535,9223372036854775807]}";
+  auto note = parse_cuda_compat_note(b.note("NVIDIA Corporation", ok), false, 4);
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(note->driver_majors, (std::vector<long>{535, 9223372036854775807L}));
+}
