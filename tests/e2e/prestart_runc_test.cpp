@@ -148,8 +148,9 @@ TEST(PrestartLegacy, AnImexChannelIsGivenWithItsNodeAndCgroupRule) {
   const auto& host = shared_simulated_host(1);
   const auto dir = host.root() / "dev/nvidia-caps-imex-channels";
   std::filesystem::create_directories(dir);
-  if (!std::filesystem::exists(dir / "channel0"))
+  if (!std::filesystem::exists(dir / "channel0")) {
     ASSERT_EQ(::mknod((dir / "channel0").c_str(), S_IFCHR | 0666, makedev(242, 0)), 0);
+  }
   PrestartConfig config(host, "legacy");
   Bundle b;
   b.env("NVIDIA_VISIBLE_DEVICES=0");
