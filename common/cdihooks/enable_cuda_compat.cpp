@@ -9,7 +9,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <fstream>
 #include <random>
 
 #include "common/cdihooks/hook.h"
@@ -66,12 +65,9 @@ std::string uuid4() {
 // The hook runs in the host's mount namespace: /proc/driver/nvidia/version is the loaded kernel module's.
 void warn_if_spec_is_stale(const std::string& generated_for) {
   if (generated_for.empty()) return;
-  std::ifstream f("/proc/driver/nvidia/version", std::ios::binary);
-  if (!f) return;  // no module loaded here (a simulated host, a CPU node): nothing to compare with
-  std::string text(4096, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(f.gcount()));
-  if (auto w = stale_spec_warning(generated_for, text)) spdlog::warn("{}", *w);
+  auto text = discovery::read_proc_version_file("/proc/driver/nvidia/version");
+  if (!text) return;  // no module loaded here (a simulated host, a CPU node): nothing to compare with
+  if (auto w = stale_spec_warning(generated_for, *text)) spdlog::warn("{}", *w);
 }
 
 class EnableCudaCompat : public Hook {

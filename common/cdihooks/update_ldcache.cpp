@@ -27,10 +27,10 @@ class UpdateLdcache : public Hook {
                  "updating the image's cache in this process (ldconfig is also used whenever the image has no "
                  "/etc/ld.so.cache, one that cannot be read, or a folder with glibc-hwcaps or other "
                  "hardware-capability subdirectories)");
-    app.footer(std::string("Environment:\n  ") + ldcache::kTimeoutVariable +
+    app.footer(std::string("Environment:\n  ") + rootfs::kHookTimeoutVariable +
                "=SECONDS  how long ldconfig may run in the container root (whole seconds, 1 to " +
-               std::to_string(ldcache::kMaxLdconfigTimeout.count()) + "; default " +
-               std::to_string(ldcache::kDefaultLdconfigTimeout.count()) +
+               std::to_string(rootfs::kMaxHookTimeout.count()) + "; default " +
+               std::to_string(rootfs::kDefaultHookTimeout.count()) +
                "). Past it ldconfig is killed and the hook fails, so a hostile image cannot hold the container start.");
   }
   void validate() override {

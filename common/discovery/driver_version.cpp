@@ -1,5 +1,6 @@
 #include "common/discovery/driver_version.h"
 
+#include <fstream>
 #include <sstream>
 
 namespace gpuhooks::discovery {
@@ -13,6 +14,15 @@ bool is_version_string(std::string_view text) {
     prev = c;
   }
   return true;
+}
+
+std::optional<std::string> read_proc_version_file(const std::filesystem::path& file) {
+  std::ifstream f(file, std::ios::binary);
+  if (!f) return std::nullopt;
+  std::string text(4096, '\0');
+  f.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(f.gcount()));
+  return text;
 }
 
 std::optional<std::string> parse_proc_version(std::string_view text) {

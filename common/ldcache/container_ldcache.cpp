@@ -92,8 +92,6 @@ class UndoWhenFailing {
 
 }  // namespace
 
-std::chrono::seconds ldconfig_timeout(const char* value) { return rootfs::hook_timeout(value); }
-
 std::string host_ldconfig(std::string path) {
   const std::string real = ".real";
   if (path.size() > real.size() && path.compare(path.size() - real.size(), real.size(), real) == 0)
@@ -121,7 +119,7 @@ void update_container_ldcache(const std::filesystem::path& root, const std::vect
   const std::vector<std::string> argv = {std::filesystem::path(ldconfig).filename().string(), "-f", "/etc/ld.so.conf",
                                          "-C", "/etc/ld.so.cache"};
   rootfs::IsolationOptions options;
-  const auto timeout = ldconfig_timeout(std::getenv(kTimeoutVariable));
+  const auto timeout = rootfs::hook_timeout(std::getenv(rootfs::kHookTimeoutVariable));
   options.timeout = timeout;
   // ldconfig reads files and writes the cache and soname links in a root whose files root owns: plain root needs
   // no capability for that. CAP_DAC_OVERRIDE stays for images whose directories are not root's or not writable

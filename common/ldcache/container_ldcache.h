@@ -25,11 +25,6 @@ namespace gpuhooks::ldcache {
 // seconds, 1 GiB of data, CAP_DAC_OVERRIDE only, no_new_privs and no descriptor above stderr.
 // The variable is the hook's whole deadline as well (common/rootfs/hook_deadline.h); ldconfig gets what is left
 // of it when that is less.
-inline constexpr const char* kTimeoutVariable = rootfs::kHookTimeoutVariable;
-inline constexpr std::chrono::seconds kDefaultLdconfigTimeout = rootfs::kDefaultHookTimeout;
-inline constexpr std::chrono::seconds kMaxLdconfigTimeout = rootfs::kMaxHookTimeout;
-// The timeout `value` (the variable's value, or nullptr) asks for; the default, with a warning, when it is not valid.
-std::chrono::seconds ldconfig_timeout(const char* value);
 
 // Ubuntu's /sbin/ldconfig is a shell script around /sbin/ldconfig.real; the binary is what must be carried in.
 // The reference's rule: strip ".real", then prefer "<path>.real" when it exists on the host.
@@ -39,7 +34,7 @@ enum class CacheBuilder { kWriter, kLdconfig };
 
 // Throws Error (one line, naming the root) for the host's root under another name, a read-only root, a configuration
 // link that leaves the root, a configuration ldconfig could hang or blow up on (ld_so_conf.h), an ldconfig that
-// cannot be copied or run, one that fails, or one that takes longer than ldconfig_timeout().
+// cannot be copied or run, one that fails, or one that takes longer than rootfs::hook_timeout().
 void update_container_ldcache(const std::filesystem::path& root, const std::vector<std::string>& folders,
                               const std::string& ldconfig_path, CacheBuilder builder = CacheBuilder::kWriter);
 

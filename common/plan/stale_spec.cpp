@@ -1,7 +1,6 @@
 #include "common/plan/stale_spec.h"
 
 #include <algorithm>
-#include <fstream>
 #include <optional>
 #include <set>
 
@@ -30,12 +29,8 @@ std::optional<std::string> generated_for(const cdi::Spec& spec) {
 }
 
 std::optional<std::string> host_driver_version(const std::filesystem::path& proc) {
-  std::ifstream f(proc / "version", std::ios::binary);
-  if (!f) return std::nullopt;
-  std::string text(4096, '\0');  // the file is one or two lines; more is not the kernel module's
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(f.gcount()));
-  return discovery::parse_proc_version(text);
+  auto text = discovery::read_proc_version_file(proc / "version");
+  return text ? discovery::parse_proc_version(*text) : std::nullopt;
 }
 
 std::optional<std::set<std::string>> host_gpu_uuids(const std::filesystem::path& proc) {

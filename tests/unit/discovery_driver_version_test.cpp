@@ -3,6 +3,7 @@
 
 #include "common/discovery/driver_version.h"
 #include "common/discovery/proc_gpus.h"
+#include "support/test_support.h"
 
 namespace gpuhooks::discovery {
 namespace {
@@ -55,6 +56,18 @@ TEST(DeviceUuid, RejectsMalformedUuids) {
   EXPECT_FALSE(is_device_uuid("XYZ-c0c5192c-a02a-5644-bcac-2082e5de7b3a"));
   EXPECT_FALSE(is_device_uuid("c0c5192c-a02a-5644-bcac-2082e5de7b3a"));
   EXPECT_FALSE(is_device_uuid("GPU-g0c5192c-a02a-5644-bcac-2082e5de7b3a"));
+}
+
+TEST(DriverVersion, TheVersionFileIsReadOnlyAsFarAsTheModuleEverWritesIt) {
+  test::TempDir dir;
+  const auto file = dir.path() / "version";
+  EXPECT_EQ(read_proc_version_file(file), std::nullopt);  // no module loaded: nothing to compare with
+  test::write_file(file, "NVRM version: NVIDIA UNIX Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024\n" +
+                             std::string(1 << 20, 'x'));
+  auto text = read_proc_version_file(file);
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->size(), 4096u);
+  EXPECT_EQ(parse_proc_version(*text), "550.54.14");
 }
 
 }  // namespace
