@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -57,7 +58,8 @@ std::vector<Clone> clone_sources(const Plan& plan) {
     clones.push_back(clone_source(n.host_path, n.path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
   }
   for (const auto& m : plan.mounts) {
-    uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    uint64_t attrs = MOUNT_ATTR_NOSUID;
+    if (!m.devices) attrs |= MOUNT_ATTR_NODEV;
     if (m.read_only) attrs |= MOUNT_ATTR_RDONLY;
     if (m.no_exec) attrs |= MOUNT_ATTR_NOEXEC;
     clones.push_back(clone_source(m.host_path, m.path, attrs));
@@ -103,9 +105,16 @@ class Undo {
 };
 
 // The empty file or directory a clone is attached to; never a symlink (a planted link is refused, not followed).
+// Invalid for a /proc path the container's procfs lacks: nothing can be created there, and what is missing is the
+// kernel module's (a simulated host, a CPU node), so the mount is skipped.
 UniqueFd mount_target(const rootfs::InRoot& root, const Clone& c, Undo& undo) {
   auto st = root.lstat(c.path);
   if (st && S_ISLNK(st->st_mode)) throw Error(c.path + " in the container is a symlink; refusing to mount over it");
+  if (!st && c.path.starts_with("/proc/")) {
+    spdlog::debug("Skipping the mount of {}: the container's procfs has no such path (no nvidia kernel module)",
+                  c.path);
+    return UniqueFd();
+  }
   if (!st) {
     undo.parents_of(c.path);
     if (c.directory) {
@@ -140,6 +149,7 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
   try {
     for (auto& c : clones) {
       UniqueFd target = mount_target(root, c, undo);
+      if (!target.valid()) continue;
       if (::move_mount(c.tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
         throw sys_error("cannot mount over " + c.path + " in the container");
       undo.mounted(c.path);

@@ -17,9 +17,11 @@ nlohmann::json to_json(const Plan& p) {
                                    {"type", std::string(1, n.type)},
                                    {"major", n.major},
                                    {"minor", n.minor}});
-  for (const auto& m : p.mounts)
-    out["mounts"].push_back(
-        {{"host_path", m.host_path}, {"path", m.path}, {"read_only", m.read_only}, {"no_exec", m.no_exec}});
+  for (const auto& m : p.mounts) {
+    json mount = {{"host_path", m.host_path}, {"path", m.path}, {"read_only", m.read_only}, {"no_exec", m.no_exec}};
+    if (m.devices) mount["devices"] = true;
+    out["mounts"].push_back(std::move(mount));
+  }
   for (const auto& l : p.links) out["links"].push_back({{"path", l.path}, {"target", l.target}});
   for (const auto& r : p.cgroup_rules)
     out["cgroup_rules"].push_back(

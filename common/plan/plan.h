@@ -18,11 +18,12 @@ struct DeviceNode {  // the host node bind-mounted onto an empty file at `path` 
   bool operator==(const DeviceNode&) const = default;
 };
 
-struct Mount {  // a bind mount of a host file or directory
+struct Mount {  // a bind mount of a host file or directory; a path under /proc only where the container has it
   std::string host_path;
   std::string path;
   bool read_only = true;
   bool no_exec = false;
+  bool devices = false;  // the device nodes in it stay usable (no nodev): /dev/nvidia-caps
   bool operator==(const Mount&) const = default;
 };
 

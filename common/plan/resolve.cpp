@@ -7,6 +7,7 @@
 #include "common/plan/from_edits.h"
 #include "common/plan/imex_channels.h"
 #include "common/plan/legacy.h"
+#include "common/plan/mig_caps.h"
 #include "common/plan/stale_spec.h"
 #include "common/split_join.h"
 
@@ -21,8 +22,15 @@ std::vector<std::string> cdi_names(const request::Request& request, const std::s
 }
 
 // Empty when the CDI path serves the request (plan filled), else why not.
-std::string try_cdi(Resolution& r, const config::HookConfig& config) {
+MigCapsRequest mig_caps(const request::Request& request) {
+  return {request.mig_config_devices, request.mig_monitor_devices};
+}
+
+std::string try_cdi(Resolution& r, const request::Request& request, const config::HookConfig& config) {
   if (r.cdi_devices.empty()) return "no GPU requested by CDI name (NVIDIA_VISIBLE_DEVICES=none)";
+  if (mig_caps(request).any())
+    return std::string(request.mig_config_devices ? "NVIDIA_MIG_CONFIG_DEVICES" : "NVIDIA_MIG_MONITOR_DEVICES") +
+           " asks for MIG capabilities, which no CDI spec carries";
   cdi::Registry registry(config.cdi_spec_dirs);
   auto missing = cdi::unresolved_devices(registry, r.cdi_devices);
   if (!missing.empty()) {
@@ -47,6 +55,7 @@ std::string try_legacy(Resolution& r, const request::Request& request, const con
     r.host = discover_for(request, config);
     r.plan = plan_legacy(*r.host, request.devices, request.driver_capabilities, generate);
     add_imex_channels(r.plan, *r.host, request.imex_channels);
+    add_mig_caps(r.plan, *r.host, request.devices, mig_caps(request));
   } catch (const Error& e) {
     return e.what();
   }
@@ -72,12 +81,13 @@ Resolution resolve(const request::Request& request, const config::HookConfig& co
     r.reason = "not a GPU container: no GPU requested (NVIDIA_VISIBLE_DEVICES unset, empty or void)";
     return r;
   }
+  check_mig_caps_request(mig_caps(request), request.devices);
   r.cdi_devices = cdi_names(request, config.cdi_default_kind);
   // Channels are CDI devices of their own kind: a registry without them leaves the request to legacy discovery.
   for (const auto& id : request.imex_channels) r.cdi_devices.push_back(std::string(kImexChannelKind) + "=" + id);
   std::string cdi_failure, legacy_failure;
   if (config.mode != "legacy") {
-    cdi_failure = try_cdi(r, config);
+    cdi_failure = try_cdi(r, request, config);
     if (cdi_failure.empty()) {
       r.path = "cdi";
       r.reason = "every requested device resolves in the CDI registry (" + join(config.cdi_spec_dirs, ", ") + ")";

@@ -173,6 +173,25 @@ TEST(PrestartLegacy, AnImexChannelTheHostLacksFailsTheStartNamingIt) {
   EXPECT_NE(r.err.find("IMEX channel 7: no device node"), std::string::npos) << r.err;
 }
 
+// NVIDIA_MIG_CONFIG_DEVICES=all in a privileged container: the host's /dev/nvidia-caps, its nodes usable (no nodev),
+// and the cgroup opens the mig/config node (nvidia-cap1) but not the monitor one (nvidia-cap2), which was not asked
+// for. The simulated nodes have no driver behind them: ENXIO where allowed, EPERM where the cgroup refuses.
+TEST(PrestartLegacy, MigConfigGivesTheCapsDirectoryAndOpensOnlyTheConfigNode) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Bundle b;
+  b.config()["process"]["capabilities"]["bounding"].push_back("CAP_SYS_ADMIN");
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.env("NVIDIA_MIG_CONFIG_DEVICES=all");
+  b.hook(Stage::kPrestart, prestart_hook(config));
+  b.shell(
+      "stat -c '%t:%T' /dev/nvidia-caps/nvidia-cap1; for n in 1 2; do head -c1 /dev/nvidia-caps/nvidia-cap$n 2>&1 "
+      ">/dev/null | sed 's/.*: //'; done");
+  auto r = run_runc(b);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "f1:1\nNo such device or address\nOperation not permitted\n");
+}
+
 // ---- CDI first ----------------------------------------------------------------------------------------------------
 
 TEST(PrestartCdi, ASpecInTheSpecDirServesTheContainerInModeCdi) {

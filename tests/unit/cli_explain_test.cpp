@@ -27,7 +27,7 @@ class CliExplain : public ::testing::Test {
 
   void bundle(const std::vector<std::string>& env) {
     json config = {{"ociVersion", "1.0.2-dev"},
-                   {"process", {{"env", env}, {"capabilities", {{"bounding", {"CAP_CHOWN"}}}}}},
+                   {"process", {{"env", env}, {"capabilities", {{"bounding", bounding_}}}}},
                    {"root", {{"path", "rootfs"}}}};
     write_file(dir_ / "bundle/config.json", config.dump());
   }
@@ -51,6 +51,7 @@ class CliExplain : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::vector<std::string> bounding_ = {"CAP_CHOWN"};  // CAP_SYS_ADMIN as well: a privileged container
 };
 
 }  // namespace
@@ -191,4 +192,40 @@ TEST_F(CliExplain, AMalformedConfigJsonIsOneLineNamingTheFile) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("config.json"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(CliExplain, MigConfigInAPrivilegedContainerIsServedByTheLegacyPathWithTheCapabilityNodes) {
+  write_file(dir_ / "cdi/nvidia.yaml",
+             "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- name: '0'\n  containerEdits: {env: [A=1]}\n");
+  bounding_ = {"CAP_CHOWN", "CAP_SYS_ADMIN"};
+  json e = explained({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_CONFIG_DEVICES=all"});
+  EXPECT_EQ(e["request"]["mig_config_devices"], "all");
+  EXPECT_EQ(e["path"], "legacy");
+  EXPECT_THAT(e["reason"].get<std::string>(),
+              HasSubstr("NVIDIA_MIG_CONFIG_DEVICES asks for MIG capabilities, which no CDI spec carries"));
+  const auto host = simulated_host("--gpus 2").string();
+  EXPECT_THAT(e["plan"]["mounts"], ::testing::Contains(json({{"host_path", host + "/dev/nvidia-caps"},
+                                                             {"path", "/dev/nvidia-caps"},
+                                                             {"read_only", false},
+                                                             {"no_exec", true},
+                                                             {"devices", true}})));
+  EXPECT_THAT(paths(e["plan"]["mounts"]), ::testing::Contains("/proc/driver/nvidia/capabilities"));
+  // The mig/config node of the simulated host (gpu-host-h100.md §4: nvidia-caps 241, minor 1).
+  EXPECT_THAT(e["plan"]["cgroup_rules"],
+              ::testing::Contains(json({{"type", "c"}, {"major", 241}, {"minor", 1}, {"access", "rw"}})));
+}
+
+TEST_F(CliExplain, MigMonitorWithModeCdiIsUnservedSayingWhy) {
+  mode("cdi");
+  bounding_ = {"CAP_SYS_ADMIN"};
+  json e = explained({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_MONITOR_DEVICES=all"});
+  EXPECT_EQ(e["path"], "none");
+  EXPECT_EQ(e["reason"], "NVIDIA_MIG_MONITOR_DEVICES asks for MIG capabilities, which no CDI spec carries");
+}
+
+TEST_F(CliExplain, MigConfigOtherThanAllIsTheHooksOneLineError) {
+  bounding_ = {"CAP_SYS_ADMIN"};
+  RunResult r = explain({"NVIDIA_VISIBLE_DEVICES=0", "NVIDIA_MIG_CONFIG_DEVICES=0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("NVIDIA_MIG_CONFIG_DEVICES=\"0\": only \"all\" is supported"));
 }
