@@ -6,9 +6,9 @@
 
 #include <set>
 
+#include "common/cdihooks/hook.h"
 #include "common/error.h"
 #include "common/rootfs/in_root.h"
-#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 namespace {
@@ -49,13 +49,13 @@ class CreateSymlinks : public Hook {
   void run(Container& container) override {
     if (specs_.empty()) return;
     rootfs::InRoot root(container.root());
-    for (const auto& s : specs_) {
-      if (auto existing = root.readlink(s.link); existing && *existing == s.target) {
-        spdlog::debug("Link {} already exists", s.link);
-        continue;
-      }
-      spdlog::info("Symlinking {} to {}", s.link, s.target);
-      root.symlink(s.target, s.link);
+    std::vector<std::pair<std::string, std::string>> links;
+    for (const auto& s : specs_) links.emplace_back(s.target, s.link);
+    std::vector<rootfs::InRoot::LinkMade> made;
+    root.symlink_all(links, made);
+    for (size_t i = 0; i < made.size(); ++i) {
+      if (made[i] == rootfs::InRoot::LinkMade::kUnchanged) spdlog::debug("Link {} already exists", specs_[i].link);
+      else spdlog::info("Symlinking {} to {}", specs_[i].link, specs_[i].target);
     }
   }
 

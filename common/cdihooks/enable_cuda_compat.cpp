@@ -9,11 +9,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
 
 #include "common/cdihooks/hook.h"
 #include "common/discovery/driver_version.h"
 #include "common/error.h"
+#include "common/random_bits.h"
 
 namespace gpuhooks::cdihook {
 namespace {
@@ -51,8 +51,7 @@ std::optional<CudaCompatNote> note_of(const rootfs::InRoot& root, const std::str
 }
 
 std::string uuid4() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng(), lo = rng();
+  uint64_t hi = random_bits(), lo = random_bits();
   hi = (hi & ~0xF000ULL) | 0x4000ULL;                  // version 4
   lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // RFC 4122 variant
   char buf[40];

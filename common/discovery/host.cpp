@@ -135,7 +135,7 @@ HostDiscovery discover_host(const DiscoveryOptions& options) {
   HostDiscovery host;
   host.driver_root = options.driver_root.empty() ? std::filesystem::path("/") : options.driver_root;
   host.dev_root = options.dev_root.empty() ? host.driver_root : options.dev_root;
-  LibraryLocator locator(host.driver_root);
+  LibraryLocator locator(host.driver_root, options.ldcache.empty() ? LibraryLocator::kDefaultCache : options.ldcache);
   std::string nvml_version;
   query_nvml_gpus(locator, options, host, &nvml_version);
   find_driver_version(locator, nvml_version, host);  // no driver at all: this is the error the user sees

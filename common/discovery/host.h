@@ -22,6 +22,8 @@ struct DiscoveryOptions {
                                           Capability::kGraphics, Capability::kDisplay, Capability::kNgx};
   DriverFilesOptions files;
   bool use_nvml = true;  // false: GPUs from /proc only
+  std::string ldcache =
+      "/etc/ld.so.cache";  // the driver root's linker cache, a path inside it (nvidia-container-cli.ldcache)
 };
 
 // DriverFilesOptions from this process: $PATH, $XDG_DATA_DIRS, uname -r.

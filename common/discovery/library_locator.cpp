@@ -50,12 +50,13 @@ const std::vector<std::string>& LibraryLocator::search_dirs() {
   return dirs;
 }
 
-LibraryLocator::LibraryLocator(const std::filesystem::path& driver_root) : root_(driver_root) {
+LibraryLocator::LibraryLocator(const std::filesystem::path& driver_root, const std::string& cache)
+    : root_(driver_root) {
   root_real_ = fd_target(root_.fd());
   if (root_real_ == "/") root_real_.clear();
-  if (root_.is_regular_file("/etc/ld.so.cache")) {
+  if (root_.is_regular_file(cache)) {
     // The cache file itself is read through its in-root resolution: a symlinked /etc/ld.so.cache stays in the root.
-    cache_ = ldcache::read_cache(driver_root / root_.resolve("/etc/ld.so.cache").substr(1));
+    cache_ = ldcache::read_cache(driver_root / root_.resolve(cache).substr(1));
     has_cache_ = true;
   }
   for (const auto& dir : search_dirs()) {

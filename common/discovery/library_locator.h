@@ -24,9 +24,10 @@ std::string join_root(const std::filesystem::path& root, const std::string& path
 
 class LibraryLocator {
  public:
-  // Reads <driver_root>/etc/ld.so.cache when present; a missing cache leaves only the search directories, a
-  // corrupt one throws Error naming it.
-  explicit LibraryLocator(const std::filesystem::path& driver_root);
+  // Reads the driver root's linker cache (`cache`, a path inside the root: nvidia-container-cli.ldcache) when
+  // present; a missing cache leaves only the search directories, a corrupt one throws Error naming it.
+  explicit LibraryLocator(const std::filesystem::path& driver_root, const std::string& cache = kDefaultCache);
+  static constexpr const char* kDefaultCache = "/etc/ld.so.cache";
 
   // Regular files whose name starts with one of `prefixes` ("libcuda.so" matches "libcuda.so.1"): 64-bit cache
   // entries then search directories, or with `arch` = kI386 the compat32 cache entries only.

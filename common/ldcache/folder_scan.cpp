@@ -1,10 +1,12 @@
 #include "common/ldcache/folder_scan.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 
 #include "common/ldcache/cache_reader.h"
 #include "common/ldcache/elf_library.h"
@@ -37,14 +39,15 @@ bool ends_with(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The library behind `path` when it is a regular file ldconfig would index; O_NONBLOCK and the type checked on the
-// open file, so a FIFO swapped in never blocks us.
-std::optional<ScannedLibrary> read_library(const rootfs::InRoot& root, const std::string& path, Arch arch) {
-  int err = 0;
-  UniqueFd fd = root.try_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, rootfs::Follow::kAll, &err);
-  struct stat st {};
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  auto elf = read_elf_library(fd.get());
+// What one directory entry is: its own lstat, and what it resolves to inside the root (nullopt: a dangling link).
+struct Entry {
+  struct stat own {};
+  std::optional<struct stat> target;
+};
+
+// The library in an open regular file, when ldconfig would index it for `arch`.
+std::optional<ScannedLibrary> read_library(int fd, Arch arch) {
+  auto elf = read_elf_library(fd);
   if (!elf) return std::nullopt;
   auto flags = cache_flags(*elf, arch);
   if (!flags) return std::nullopt;
@@ -52,6 +55,24 @@ std::optional<ScannedLibrary> read_library(const rootfs::InRoot& root, const std
   lib.soname = elf->soname.value_or("");
   lib.flags = *flags;
   return lib;
+}
+
+// The entry `name` of the open folder `dir`, opened for reading when it is the regular file `expected` says (an
+// entry is one name from the listing: no "/" in it, so openat with O_NOFOLLOW cannot leave the folder), or a symlink
+// resolved inside the root. O_NONBLOCK and the type checked on the open file, so a FIFO swapped in never blocks us.
+UniqueFd open_entry(const rootfs::InRoot& root, int dir, const std::string& folder, const std::string& name,
+                    const Entry& expected) {
+  UniqueFd fd;
+  if (S_ISLNK(expected.own.st_mode)) {
+    int err = 0;
+    fd = root.try_open(folder + "/" + name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, rootfs::Follow::kAll, &err);
+  } else {
+    fd = UniqueFd(::openat(dir, name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+  }
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || !same_file(st, *expected.target))
+    return UniqueFd();
+  return fd;
 }
 
 // ldconfig's choice between two files with one soname in a folder: does `candidate` replace `current`?
@@ -68,13 +89,17 @@ int32_t merged_flags(int32_t current, int32_t candidate) {
   return current;
 }
 
-std::optional<SonameLink> soname_link(const rootfs::InRoot& root, const std::string& folder,
-                                      const ScannedLibrary& lib) {
+// The entries the scan has seen answer for themselves; a name it skipped (not a library name) is looked up.
+std::optional<SonameLink> soname_link(const rootfs::InRoot& root, const std::string& folder, const ScannedLibrary& lib,
+                                      const std::map<std::string, Entry>& entries) {
   const std::string link = folder + "/" + lib.soname;
-  if (auto so = root.stat(link)) {
-    auto file = root.stat(folder + "/" + lib.file);
+  auto seen = entries.find(lib.soname);
+  auto so = seen != entries.end() ? seen->second.target : root.stat(link);
+  if (so) {
+    auto chosen = entries.find(lib.file);
+    auto file = chosen != entries.end() ? chosen->second.target : root.stat(folder + "/" + lib.file);
     if (!file || is_loader_soname(lib.soname) || same_file(*so, *file)) return std::nullopt;
-    auto own = root.lstat(link);
+    auto own = seen != entries.end() ? std::optional<struct stat>(seen->second.own) : root.lstat(link);
     if (own && !S_ISLNK(own->st_mode)) return std::nullopt;  // ldconfig: "is not a symbolic link"
   }
   return SonameLink{link, lib.file};
@@ -90,29 +115,32 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
       scan.needs_ldconfig = "folder " + rootfs::printable(folder) + " is a hardware-capability directory";
       return scan;
     }
-  std::vector<std::string> names;
-  try {
-    names = root.list_dir(folder);
-  } catch (const std::exception&) {
-    return scan;
-  }
+  auto listed = root.try_list_dir(folder);
+  int err = 0;
+  UniqueFd dir = root.try_open(folder, O_PATH | O_DIRECTORY | O_CLOEXEC, rootfs::Follow::kAll, &err);
+  if (!listed || !dir.valid()) return scan;
+  const std::vector<std::string>& names = *listed;
   if (names.size() > kMaxFolderEntries) {
     scan.needs_ldconfig =
         "folder " + rootfs::printable(folder) + " has more than " + std::to_string(kMaxFolderEntries) + " entries";
     return scan;
   }
+  std::map<std::string, Entry> entries;
+  // A file is read once, whichever of its names (the file, its soname link, its .so link) comes first.
+  std::map<std::pair<dev_t, ino_t>, std::optional<ScannedLibrary>> read;
   std::map<std::string, ScannedLibrary> by_soname;
   for (const auto& name : names) {
-    const std::string path = folder + "/" + name;
     const bool library_name = is_library_name(name);
     if (!library_name && !is_hwcap_dir_name(name)) continue;
-    auto own = root.lstat(path);
-    if (!own || !(S_ISREG(own->st_mode) || S_ISLNK(own->st_mode) || S_ISDIR(own->st_mode))) continue;
-    if (!library_name && S_ISREG(own->st_mode)) continue;
-    const bool is_link = S_ISLNK(own->st_mode);
-    auto target = is_link ? root.stat(path) : own;
-    if (!target) continue;  // dangling
-    if (S_ISDIR(target->st_mode)) {
+    Entry e;
+    if (::fstatat(dir.get(), name.c_str(), &e.own, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!(S_ISREG(e.own.st_mode) || S_ISLNK(e.own.st_mode) || S_ISDIR(e.own.st_mode))) continue;
+    if (!library_name && S_ISREG(e.own.st_mode)) continue;
+    const bool is_link = S_ISLNK(e.own.st_mode);
+    e.target = is_link ? root.stat(folder + "/" + name) : std::optional<struct stat>(e.own);
+    entries.emplace(name, e);
+    if (!e.target) continue;  // dangling
+    if (S_ISDIR(e.target->st_mode)) {
       if (is_hwcap_dir_name(name)) {
         scan.needs_ldconfig = "folder " + rootfs::printable(folder) + " has a hardware-capability subdirectory " +
                               rootfs::printable(name);
@@ -120,9 +148,14 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
       }
       continue;
     }
-    if (!S_ISREG(target->st_mode)) continue;  // a device is never opened; a FIFO would block ldconfig here
-    auto lib = read_library(root, path, arch);
-    if (!lib) continue;
+    if (!S_ISREG(e.target->st_mode)) continue;  // a device is never opened; a FIFO would block ldconfig here
+    auto [known, fresh] = read.try_emplace({e.target->st_dev, e.target->st_ino});
+    if (fresh) {
+      UniqueFd fd = open_entry(root, dir.get(), folder, name, e);
+      if (fd.valid()) known->second = read_library(fd.get(), arch);
+    }
+    if (!known->second) continue;
+    auto lib = known->second;
     lib->file = name;
     if (lib->soname.empty()) lib->soname = name;
     // A soname is a file name: with a "/" the link ldconfig makes for it would land elsewhere in the root.
@@ -140,7 +173,7 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
   }
   for (auto& [soname, lib] : by_soname) {
     if (!lib.is_link)
-      if (auto link = soname_link(root, folder, lib)) scan.links.push_back(*link);
+      if (auto link = soname_link(root, folder, lib, entries)) scan.links.push_back(*link);
     scan.libraries.push_back(lib);
   }
   return scan;

@@ -134,14 +134,11 @@ void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts
     return;
   }
   const std::string base = prefix == "/" ? "/" : prefix + "/";
-  // No is_directory() first: list_dir opens with O_DIRECTORY, so a missing path or a non-directory fails there,
+  // No is_directory() first: the listing opens with O_DIRECTORY, so a missing path or a non-directory fails there,
   // one in-root lookup instead of two per wildcard step.
-  std::vector<std::string> names;
-  try {
-    names = root.list_dir(prefix);
-  } catch (const std::exception&) {
-    return;
-  }
+  auto listed = root.try_list_dir(prefix);
+  if (!listed) return;
+  std::vector<std::string>& names = *listed;
   budget.spend(names.size(), pattern);
   std::sort(names.begin(), names.end());
   for (const auto& name : names)

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/random_bits.h"
 
 namespace gpuhooks::ldcache {
 namespace {
@@ -49,10 +49,7 @@ size_t depth_after_link(const rootfs::InRoot& root, const std::string& dir) {
 }
 
 // Go's os.CreateTemp puts a random decimal string in place of "*"; the same shape keeps file names familiar.
-std::string random_decimal() {
-  static std::mt19937 rng{std::random_device{}()};
-  return std::to_string(rng());
-}
+std::string random_decimal() { return std::to_string(static_cast<uint32_t>(random_bits())); }
 
 // The content of `path` when it is a regular file that can be read; nothing otherwise (a symlink, FIFO or directory
 // under that name, or a read that fails, e.g. without /proc on a kernel without openat2): such a file is simply

@@ -8,6 +8,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "common/cdihooks/hook_command.h"
@@ -72,14 +74,20 @@ class Undo {
  public:
   explicit Undo(const rootfs::InRoot& root) : root_(root) {}
   void created(const std::string& path) { created_.push_back(path); }
-  // Before `path` is made: its ancestors that do not exist yet will be made with it, and go with it on undo.
+  // Before `path` is made: its ancestors that do not exist yet will be made with it, and go with it on undo. The
+  // deepest is looked up first: where the parent exists, as for all but the first file of a folder, that is all.
   void parents_of(const std::string& path) {
-    std::string prefix;
     auto parts = rootfs::path_components(path);
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      prefix += "/" + parts[i];
-      if (!root_.exists(prefix)) created_.push_back(prefix);
+    if (parts.empty()) return;
+    parts.pop_back();
+    std::vector<std::string> missing;
+    for (; !parts.empty(); parts.pop_back()) {
+      std::string prefix;
+      for (const auto& p : parts) prefix += "/" + p;
+      if (root_.exists(prefix)) break;
+      missing.push_back(prefix);
     }
+    created_.insert(created_.end(), missing.rbegin(), missing.rend());
   }
   void mounted(const std::string& path) { mounted_.push_back(path); }
   void run() noexcept {
@@ -134,12 +142,27 @@ UniqueFd mount_target(const rootfs::InRoot& root, const Clone& c, Undo& undo) {
   return target;
 }
 
-void make_link(const rootfs::InRoot& root, const Link& l, Undo& undo) {
-  if (auto existing = root.readlink(l.path); existing && *existing == l.target) return;
-  bool existed = root.exists(l.path);
-  if (!existed) undo.parents_of(l.path);
-  root.symlink(l.target, l.path);
-  if (!existed) undo.created(l.path);
+// All links at once (symlink_all: each folder looked up once); the new ones, and the folders made for them, go on
+// undo, also when a later one fails.
+void make_links(const rootfs::InRoot& root, const std::vector<Link>& links, Undo& undo) {
+  std::set<std::string> folders;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& l : links) {
+    if (folders.insert(std::filesystem::path(l.path).parent_path().string()).second) undo.parents_of(l.path);
+    pairs.emplace_back(l.target, l.path);
+  }
+  std::vector<rootfs::InRoot::LinkMade> made;
+  auto record = [&] {
+    for (size_t i = 0; i < made.size(); ++i)
+      if (made[i] == rootfs::InRoot::LinkMade::kCreated) undo.created(links[i].path);
+  };
+  try {
+    root.symlink_all(pairs, made);
+  } catch (...) {
+    record();
+    throw;
+  }
+  record();
 }
 
 // The child's work, in the container's mount namespace. Throws on the first failure after undoing.
@@ -154,7 +177,7 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
         throw sys_error("cannot mount over " + c.path + " in the container");
       undo.mounted(c.path);
     }
-    for (const auto& l : plan.links) make_link(root, l, undo);
+    make_links(root, plan.links, undo);
     if (!plan.own_hooks.empty()) {
       std::istringstream state(ctx.state_json);
       cdihook::Container container("", state);

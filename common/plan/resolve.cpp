@@ -71,6 +71,7 @@ discovery::HostDiscovery discover_for(const request::Request& request, const con
   for (const auto& c : request.driver_capabilities)
     if (auto cap = discovery::parse_capability(c)) o.capabilities.push_back(*cap);
   o.files = discovery::files_options_from_environment();
+  if (!config.cli.ldcache.empty()) o.ldcache = config.cli.ldcache;
   return discovery::discover_host(o);
 }
 

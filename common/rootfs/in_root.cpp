@@ -8,10 +8,11 @@
 #include <atomic>
 #include <deque>
 #include <iterator>
-#include <random>
+#include <map>
 
 #include "common/error.h"
 #include "common/oci/container_config.h"
+#include "common/random_bits.h"
 #include "common/rootfs/hook_deadline.h"
 
 namespace gpuhooks::rootfs {
@@ -94,10 +95,9 @@ int reopen(int opath_fd, int flags) {
 }
 
 std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* hex = "0123456789abcdef";
   std::string s;
-  auto v = rng();
+  auto v = random_bits();
   for (int i = 0; i < 12; ++i, v >>= 4) s += hex[v & 15];
   return s;
 }
@@ -294,21 +294,47 @@ UniqueFd InRoot::mkdir_all(std::string_view path, mode_t mode) const {
   return dir;
 }
 
-void InRoot::symlink(const std::string& target, std::string_view link) const {
+namespace {
+
+// Makes `base` in `dir` a symlink to `target`. A new name is created directly (symlinkat is atomic); only an existing
+// entry is replaced through a temporary link and rename, which costs a second directory update (measured: ~40% of
+// create-symlinks' kernel time), and one that already points at `target` is left.
+InRoot::LinkMade link_in(int dir, const std::string& target, const std::string& base, std::string_view link) {
+  if (::symlinkat(target.c_str(), dir, base.c_str()) == 0) return InRoot::LinkMade::kCreated;
+  if (errno != EEXIST) throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
+  char buf[PATH_MAX];
+  ssize_t n = ::readlinkat(dir, base.c_str(), buf, sizeof buf);
+  if (n >= 0 && std::string_view(buf, static_cast<size_t>(n)) == target) return InRoot::LinkMade::kUnchanged;
+  const std::string tmp = "." + base + ".gpuhooks-" + random_suffix();
+  HookTempFile removed_at_the_hooks_deadline(dir, tmp);
+  if (::symlinkat(target.c_str(), dir, tmp.c_str()) != 0)
+    throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
+  if (::renameat(dir, tmp.c_str(), dir, base.c_str()) != 0) {
+    int err = errno;
+    ::unlinkat(dir, tmp.c_str(), 0);
+    throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target), err);
+  }
+  return InRoot::LinkMade::kReplaced;
+}
+
+}  // namespace
+
+InRoot::LinkMade InRoot::symlink(const std::string& target, std::string_view link) const {
   auto [parent, base] = split_parent(link);
   UniqueFd dir = mkdir_all(parent);
-  // A new name is created directly (symlinkat is atomic); only an existing entry is replaced through a temporary
-  // link and rename, which costs a second directory update (measured: ~40% of create-symlinks' kernel time).
-  if (::symlinkat(target.c_str(), dir.get(), base.c_str()) == 0) return;
-  if (errno != EEXIST) throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
-  const std::string tmp = "." + base + ".gpuhooks-" + random_suffix();
-  HookTempFile removed_at_the_hooks_deadline(dir.get(), tmp);
-  if (::symlinkat(target.c_str(), dir.get(), tmp.c_str()) != 0)
-    throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target));
-  if (::renameat(dir.get(), tmp.c_str(), dir.get(), base.c_str()) != 0) {
-    int err = errno;
-    ::unlinkat(dir.get(), tmp.c_str(), 0);
-    throw sys_error("failed to create symlink " + show(link) + " -> " + printable(target), err);
+  return link_in(dir.get(), target, base, link);
+}
+
+void InRoot::symlink_all(const std::vector<std::pair<std::string, std::string>>& links,
+                         std::vector<LinkMade>& made) const {
+  made.clear();
+  made.reserve(links.size());
+  std::map<std::string, UniqueFd> dirs;
+  for (const auto& [target, link] : links) {
+    auto [parent, base] = split_parent(link);
+    auto it = dirs.find(parent);
+    if (it == dirs.end()) it = dirs.emplace(parent, mkdir_all(parent)).first;
+    made.push_back(link_in(it->second.get(), target, base, link));
   }
 }
 
@@ -370,8 +396,10 @@ void InRoot::create_file(std::string_view path, std::string_view content, mode_t
   // Written unnamed and linked under its name once complete: a hook killed half way (SIGKILL) or stopped by a full
   // disk leaves the whole file or no file, never an empty or cut one that a later start takes for someone else's.
   // That needs O_TMPFILE from the filesystem (overlayfs has it only since Linux 6.6) and CAP_DAC_READ_SEARCH for the
-  // link; without them the name is created first, and removed again when the write fails.
-  UniqueFd unnamed(g_force_named_create ? -1 : ::openat(dir.get(), ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, mode));
+  // link; without them the name is created first, and removed again when the write fails. An empty file (a mount
+  // target) is whole as soon as it exists: it is created under its name at once, one inode and no link.
+  const bool named = g_force_named_create || content.empty();
+  UniqueFd unnamed(named ? -1 : ::openat(dir.get(), ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, mode));
   if (unnamed.valid()) {
     write_all(unnamed.get(), content, show(path));
     if (::fchmod(unnamed.get(), mode) != 0) throw sys_error("failed to set the mode of " + show(path));
@@ -448,7 +476,20 @@ void InRoot::remove(std::string_view path) const {
 }
 
 std::vector<std::string> InRoot::list_dir(std::string_view path) const {
-  UniqueFd fd = open(path, O_RDONLY | O_DIRECTORY);
+  int err = 0;
+  UniqueFd fd = try_open(path, O_RDONLY | O_DIRECTORY, Follow::kAll, &err);
+  if (!fd.valid()) throw sys_error("failed to open " + show(path) + " in container root " + printable(host_root_), err);
+  return read_dir(std::move(fd), path);
+}
+
+std::optional<std::vector<std::string>> InRoot::try_list_dir(std::string_view path) const {
+  int err = 0;
+  UniqueFd fd = try_open(path, O_RDONLY | O_DIRECTORY, Follow::kAll, &err);
+  if (!fd.valid()) return std::nullopt;
+  return read_dir(std::move(fd), path);
+}
+
+std::vector<std::string> InRoot::read_dir(UniqueFd fd, std::string_view path) const {
   DIR* d = ::fdopendir(fd.release());
   if (!d) throw sys_error("failed to list " + show(path));
   std::vector<std::string> names;

@@ -48,9 +48,15 @@ class InRoot {
   // Creates every missing directory of `path` (mode before umask), returns an O_PATH fd of the last one.
   UniqueFd mkdir_all(std::string_view path, mode_t mode = 0755) const;
 
-  // Creates or atomically replaces LINK with a symlink to TARGET (TARGET is stored verbatim, never resolved).
-  // Parents are created inside the root. Throws when LINK is a directory.
-  void symlink(const std::string& target, std::string_view link) const;
+  // Creates or atomically replaces LINK with a symlink to TARGET (TARGET is stored verbatim, never resolved); a link
+  // that already points at TARGET is left as it is. Parents are created inside the root. Throws when LINK is a
+  // directory.
+  enum class LinkMade { kUnchanged, kCreated, kReplaced };
+  LinkMade symlink(const std::string& target, std::string_view link) const;
+  // The same for many (target, link) pairs, in order, each parent directory looked up once: a new link costs one
+  // symlinkat. `made` gets one result per link, as each is made, so that after a throw (at the first failure) it
+  // still says which were.
+  void symlink_all(const std::vector<std::pair<std::string, std::string>>& links, std::vector<LinkMade>& made) const;
 
   // Writes a whole file atomically (temp file + rename in the same directory), creating parents.
   void write_file(std::string_view path, std::string_view content, mode_t mode) const;
@@ -68,6 +74,10 @@ class InRoot {
   void mknod(std::string_view path, mode_t mode, dev_t dev) const;
   void remove(std::string_view path) const;  // a file, a symlink or an empty directory; missing is fine
   std::vector<std::string> list_dir(std::string_view path) const;
+  // The same, nullopt where `path` is missing or not a directory: for the lookups that expect that, because a
+  // thrown exception costs a hook process more than its whole directory walk (the unwinder's first throw sorts
+  // every frame description of the static binary).
+  std::optional<std::vector<std::string>> try_list_dir(std::string_view path) const;
 
   // "/proc/self/fd/N": the kernel-verified name of an fd, for mount(2) targets and sources.
   static std::string proc_fd_path(int fd);
@@ -77,6 +87,7 @@ class InRoot {
   bool is_host_root() const;
 
  private:
+  std::vector<std::string> read_dir(UniqueFd fd, std::string_view path) const;  // the names, "." and ".." left out
   std::filesystem::path host_root_;
   UniqueFd root_;
 };

@@ -94,5 +94,21 @@ TEST(LibraryLocator, JoinsInRootPathsOntoTheRoot) {
   EXPECT_EQ(join_root("/tmp/sim", "/dev/nvidia0"), "/tmp/sim/dev/nvidia0");
 }
 
+// nvidia-container-cli.ldcache names the driver root's cache: that file is read (here a corrupt one, named in the
+// error), and /etc/ld.so.cache is not.
+TEST(LibraryLocator, TheConfiguredCacheIsTheOneRead) {
+  test::TempDir dir;
+  test::write_file(dir / "etc/ld.so.cache", "garbage");
+  test::write_file(dir / "etc/driver.cache", "also garbage");
+  try {
+    LibraryLocator locator(dir.path(), "/etc/driver.cache");
+    ADD_FAILURE() << "a corrupt configured cache was not read";
+  } catch (const Error& e) {
+    EXPECT_THAT(std::string(e.what()), ::testing::HasSubstr((dir / "etc/driver.cache").string()));
+  }
+  LibraryLocator none(dir.path(), "/etc/missing.cache");
+  EXPECT_FALSE(none.has_cache());
+}
+
 }  // namespace
 }  // namespace gpuhooks::discovery

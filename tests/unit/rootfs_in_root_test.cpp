@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/random_bits.h"
 #include "common/rootfs/in_root.h"
 #include "support/test_support.h"
 
@@ -183,6 +184,22 @@ TEST_P(InRootTest, ReadsAndListsThroughTheRoot) {
   EXPECT_FALSE(r.exists("/dev/c"));
 }
 
+// The lookup that expects a missing directory says so without an exception; list_dir still throws, naming the path.
+TEST_P(InRootTest, TryListDirIsNothingForAMissingPathOrAFileAndTheNamesForADirectory) {
+  test::write_file(root() / "dev/a", "1");
+  fs::create_symlink("/", root() / "escape");
+  InRoot r(root());
+  EXPECT_EQ(r.try_list_dir("/missing"), std::nullopt);
+  EXPECT_EQ(r.try_list_dir("/dev/a"), std::nullopt);
+  EXPECT_EQ(r.try_list_dir("/dev"), (std::vector<std::string>{"a"}));
+  // A link to "/" is resolved inside the root: it names the root itself, never the host's "/".
+  auto through_link = r.try_list_dir("/escape");
+  ASSERT_TRUE(through_link);
+  std::sort(through_link->begin(), through_link->end());
+  EXPECT_EQ(*through_link, (std::vector<std::string>{"dev", "escape"}));
+  EXPECT_THROW(r.list_dir("/missing"), Error);
+}
+
 TEST_P(InRootTest, RemoveDeletesFilesLinksAndEmptyDirsOnly) {
   test::write_file(root() / "x/f", "");
   fs::create_symlink(host() / "secret", root() / "x/l");
@@ -271,4 +288,32 @@ TEST(InRootPrintable, AMissingRootWithANewlineIsOneLine) {
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("\"/nonexistent/root\\nerror: forged\""), std::string::npos) << e.what();
   }
+}
+
+// Temporary names come from getrandom(2): two names in a row differ.
+TEST(RandomBits, TwoDrawsDiffer) { EXPECT_NE(random_bits(), random_bits()); }
+
+// Many links at once: a new name is made, a link already pointing at its target is left, anything else under the
+// name is replaced; each result is known as it is made, so after a failure the caller still knows what was done.
+TEST_P(InRootTest, SymlinkAllMakesLeavesOrReplacesAndReportsProgressUpToAFailure) {
+  fs::create_directories(root() / "lib");
+  fs::create_symlink("a.so.1", root() / "lib/same.so");
+  fs::create_symlink("old", root() / "lib/other.so");
+  fs::create_symlink(host() / "newdir", root() / "lib/escape");
+  InRoot r(root());
+  using Made = InRoot::LinkMade;
+  std::vector<Made> made;
+  r.symlink_all({{"a.so.1", "/lib/new.so"},
+                 {"a.so.1", "/lib/same.so"},
+                 {"a.so.1", "/lib/other.so"},
+                 {"x", "/usr/lib64/deep/new.so"}},
+                made);
+  EXPECT_EQ(made, (std::vector<Made>{Made::kCreated, Made::kUnchanged, Made::kReplaced, Made::kCreated}));
+  EXPECT_EQ(fs::read_symlink(root() / "lib/other.so"), "a.so.1");
+  EXPECT_EQ(fs::read_symlink(root() / "usr/lib64/deep/new.so"), "x");
+  // A parent that is a link to a host folder fails (as symlink() does), after the link before it was made.
+  EXPECT_THROW(r.symlink_all({{"b", "/lib/b.so"}, {"y", "/lib/escape/evil.so"}, {"d", "/lib/d.so"}}, made), Error);
+  EXPECT_EQ(made, (std::vector<Made>{Made::kCreated}));
+  EXPECT_FALSE(fs::exists(host() / "newdir"));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root() / "lib/d.so")));
 }
