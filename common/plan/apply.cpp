@@ -30,7 +30,18 @@ struct Clone {
   std::string path;  // the container path it goes to
   UniqueFd tree;
   bool directory = false;
+  unsigned long remount_flags = 0;  // MS_* flags still to set once attached (kernels without mount_setattr)
 };
+
+// The mount(2) flags of MOUNT_ATTR_* bits, for the remount that stands in for mount_setattr before Linux 5.12.
+unsigned long ms_flags(uint64_t attrs) {
+  unsigned long flags = 0;
+  if (attrs & MOUNT_ATTR_RDONLY) flags |= MS_RDONLY;
+  if (attrs & MOUNT_ATTR_NOSUID) flags |= MS_NOSUID;
+  if (attrs & MOUNT_ATTR_NODEV) flags |= MS_NODEV;
+  if (attrs & MOUNT_ATTR_NOEXEC) flags |= MS_NOEXEC;
+  return flags;
+}
 
 Clone clone_source(const std::string& host_path, const std::string& path, uint64_t attrs) {
   UniqueFd src(::open(host_path.c_str(), O_PATH | O_CLOEXEC));
@@ -42,8 +53,11 @@ Clone clone_source(const std::string& host_path, const std::string& path, uint64
   if (!c.tree.valid()) throw sys_error("cannot clone a mount of " + host_path);
   struct mount_attr attr {};
   attr.attr_set = attrs;
-  if (::mount_setattr(c.tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
-    throw sys_error("cannot set the mount flags of " + host_path + " (the prestart hook needs Linux 5.12 or later)");
+  if (::mount_setattr(c.tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) return c;
+  // Linux 5.6 to 5.11 (Debian 11's 5.10) have open_tree and move_mount but not mount_setattr: the flags are set by
+  // a bind remount of the attached mount instead, before anything else in the container can see it.
+  if (errno != ENOSYS) throw sys_error("cannot set the mount flags of " + host_path);
+  c.remount_flags = ms_flags(attrs);
   return c;
 }
 
@@ -112,6 +126,15 @@ class Undo {
   std::vector<std::string> created_, mounted_;
 };
 
+// Sets the flags of a clone attached at c.path with a bind remount (mount_setattr's stand-in): the path opened as
+// it is now, the mount just attached, never following a final symlink.
+void remount(const rootfs::InRoot& root, const Clone& c) {
+  UniqueFd mounted = root.open(c.path, O_PATH, rootfs::Follow::kNoFinal);
+  if (::mount(nullptr, rootfs::InRoot::proc_fd_path(mounted.get()).c_str(), nullptr,
+              MS_REMOUNT | MS_BIND | c.remount_flags, nullptr) != 0)
+    throw sys_error("cannot set the mount flags of " + c.path + " in the container");
+}
+
 // The empty file or directory a clone is attached to; never a symlink (a planted link is refused, not followed).
 // Invalid for a /proc path the container's procfs lacks: nothing can be created there, and what is missing is the
 // kernel module's (a simulated host, a CPU node), so the mount is skipped.
@@ -176,6 +199,7 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
       if (::move_mount(c.tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
         throw sys_error("cannot mount over " + c.path + " in the container");
       undo.mounted(c.path);
+      if (c.remount_flags != 0) remount(root, c);
     }
     make_links(root, plan.links, undo);
     if (!plan.own_hooks.empty()) {

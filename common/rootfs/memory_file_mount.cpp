@@ -45,8 +45,16 @@ UniqueFd detached_file_mount(const std::string& content, mode_t mode) {
   // A plain MS_BIND ignores MS_RDONLY (the reference's flags are silently dropped); set it on the mount itself.
   struct mount_attr attr {};
   attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-  if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0)
+  if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) return tree;
+  if (errno != ENOSYS) throw sys_error("failed to make the replacement file's mount read-only");
+  // Before Linux 5.12 (no mount_setattr): the attached tmpfs itself is made read-only by a bind remount, and the
+  // file cloned from it again, flags and all. The file is closed first: a mount with a writer cannot become read-only.
+  file.reset();
+  if (::mount(nullptr, InRoot::proc_fd_path(mnt.get()).c_str(), nullptr,
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
     throw sys_error("failed to make the replacement file's mount read-only");
+  tree = UniqueFd(::open_tree(mnt.get(), kFileName, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (!tree.valid()) throw sys_error("failed to clone a mount of the replacement file (open_tree)");
   return tree;
 }
 

@@ -192,6 +192,27 @@ TEST(PrestartLegacy, MigConfigGivesTheCapsDirectoryAndOpensOnlyTheConfigNode) {
   EXPECT_EQ(r.out, "f1:1\nNo such device or address\nOperation not permitted\n");
 }
 
+// Linux 5.6 to 5.11 have no mount_setattr (Debian 11 runs 5.10): the hook sets each mount's flags by a bind
+// remount instead. Under a seccomp filter that answers ENOSYS for it, the driver files are still read-only and
+// nosuid/nodev inside, and the GPU node still opens past the cgroup.
+TEST(PrestartLegacy, WithoutMountSetattrTheMountFlagsAreSetByARemount) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "legacy");
+  Hook hook = prestart_hook(config);
+  hook.args = {"no-mount-setattr", hook.path, "prestart"};
+  hook.path = test::built("no-mount-setattr").string();
+  Bundle b;
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.hook(Stage::kPrestart, hook);
+  b.shell(
+      "f=/usr/local/nvidia/lib64/libnvidia-ml.so.580.159.04; echo x 2>&1 >>$f | sed 's/.*: //'; "
+      "grep \" /usr/local/nvidia/lib64/libnvidia-ml.so.580.159.04 \" /proc/self/mountinfo | cut -d' ' -f6; "
+      "head -c1 /dev/nvidia0 2>&1 >/dev/null | sed 's/.*: //'");
+  auto r = run_runc(b);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Read-only file system\nro,nosuid,nodev,relatime\nNo such device or address\n");
+}
+
 // ---- CDI first ----------------------------------------------------------------------------------------------------
 
 TEST(PrestartCdi, ASpecInTheSpecDirServesTheContainerInModeCdi) {

@@ -49,6 +49,11 @@ std::string error_of(F&& f) {
   return "(no error)";
 }
 
+// From now on, for this process and what it starts: mount_setattr(2) answers ENOSYS, as on Linux 5.6 to 5.11
+// (Debian 11's 5.10), which have open_tree and move_mount but not mount_setattr. A seccomp filter (no_new_privs is
+// set with it); every other system call is allowed. False when the filter cannot be installed.
+bool deny_mount_setattr();
+
 // Path of a built executable of this project (build dir).
 std::filesystem::path built(const std::string& name);
 // Path of one of the project's executables under test: in $GPUHOOKS_TEST_BIN_DIR when that is set (/usr/bin: the

@@ -123,3 +123,21 @@ TEST(MemoryFileMount, TargetReachedThroughASymlinkIsTheInRootOne) {
   });
   EXPECT_EQ(seen, "replaced|host file");
 }
+
+// Before Linux 5.12 there is no mount_setattr: the replacement is still read-only, nosuid, nodev and noexec.
+TEST(MemoryFileMount, WithoutMountSetattrTheMountIsStillReadOnly) {
+  TempDir root;
+  test::write_file(root / "target", "old");
+  auto seen = in_private_mount_namespace([&] {
+    if (!test::deny_mount_setattr()) return std::string("no seccomp");
+    rootfs::InRoot r(root.path());
+    UniqueFd target = r.open("/target");
+    rootfs::mount_memory_file_over(target.get(), "new", 0444, "target");
+    int fd = ::open((root / "target").c_str(), O_WRONLY);
+    std::string line = mount_line_for((root / "target").string());
+    return std::string(fd < 0 && errno == EROFS ? "EROFS " : "writable ") +
+           (line.find(" ro,nosuid,nodev,noexec") != std::string::npos ? "flags-ok" : "flags: " + line) + " " +
+           test::read_file(root / "target");
+  });
+  EXPECT_EQ(seen, "EROFS flags-ok new");
+}
