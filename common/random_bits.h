@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 
 namespace gpuhooks {
@@ -16,7 +17,7 @@ inline uint64_t random_bits() {
   // Before the kernel's pool is ready (early boot): the clock and the pid still make a name no other run has.
   struct timespec ts {};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  static uint64_t counter = 0;
+  static std::atomic<uint64_t> counter{0};
   return (static_cast<uint64_t>(ts.tv_nsec) * 0x9E3779B97F4A7C15ULL) ^ (static_cast<uint64_t>(::getpid()) << 40) ^
          (static_cast<uint64_t>(ts.tv_sec) << 20) ^ ++counter;
 }

@@ -55,8 +55,8 @@ void find_driver_version(const LibraryLocator& locator, const std::string& nvml_
   throw Error("no NVIDIA driver found under driver root " + host.driver_root.string() +
               ": no /proc/driver/nvidia/version, no working libnvidia-ml.so.1 and no libcuda.so.<version> or "
               "libnvidia-ml.so.<version> in " +
-              (locator.has_cache() ? "/etc/ld.so.cache or " : "") + "the library search directories" +
-              (locator.has_cache() ? "" : " (no /etc/ld.so.cache)"));
+              (locator.has_cache() ? locator.cache_path() + " or " : "") + "the library search directories" +
+              (locator.has_cache() ? "" : " (no " + locator.cache_path() + ")"));
 }
 
 // NVML first (the reference's source of GPUs); `nvml_error` says why not when it cannot be used.

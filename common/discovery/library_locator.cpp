@@ -51,7 +51,7 @@ const std::vector<std::string>& LibraryLocator::search_dirs() {
 }
 
 LibraryLocator::LibraryLocator(const std::filesystem::path& driver_root, const std::string& cache)
-    : root_(driver_root) {
+    : root_(driver_root), cache_path_(cache) {
   root_real_ = fd_target(root_.fd());
   if (root_real_ == "/") root_real_.clear();
   if (root_.is_regular_file(cache)) {

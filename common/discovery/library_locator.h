@@ -42,6 +42,7 @@ class LibraryLocator {
 
   const rootfs::InRoot& root() const { return root_; }
   bool has_cache() const { return has_cache_; }
+  const std::string& cache_path() const { return cache_path_; }  // in the root: "/etc/ld.so.cache"
 
   // The reference's search directories (nvidia-hooks.md §3.2), in order.
   static const std::vector<std::string>& search_dirs();
@@ -51,6 +52,7 @@ class LibraryLocator {
   std::string root_real_;  // the driver root's real path, to turn /proc/self/fd names back into in-root paths
   std::vector<ldcache::CacheEntry> cache_;
   bool has_cache_ = false;
+  std::string cache_path_;
   std::vector<std::pair<std::string, std::string>> dir_entries_;  // (dir, name) of every existing search dir
 };
 

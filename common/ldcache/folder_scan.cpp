@@ -115,10 +115,11 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
       scan.needs_ldconfig = "folder " + rootfs::printable(folder) + " is a hardware-capability directory";
       return scan;
     }
-  auto listed = root.try_list_dir(folder);
   int err = 0;
-  UniqueFd dir = root.try_open(folder, O_PATH | O_DIRECTORY | O_CLOEXEC, rootfs::Follow::kAll, &err);
-  if (!listed || !dir.valid()) return scan;
+  UniqueFd dir = root.try_open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC, rootfs::Follow::kAll, &err);
+  if (!dir.valid()) return scan;
+  auto listed = rootfs::list_open_dir(dir.get());  // the names of the folder whose fd checks them below
+  if (!listed) return scan;
   const std::vector<std::string>& names = *listed;
   if (names.size() > kMaxFolderEntries) {
     scan.needs_ldconfig =

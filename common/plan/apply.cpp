@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -43,6 +44,19 @@ unsigned long ms_flags(uint64_t attrs) {
   return flags;
 }
 
+// The flags the host's own mount of `fd` has (statvfs), as MS_* flags: a bind remount replaces them all, where
+// mount_setattr only adds.
+unsigned long host_mount_flags(int fd) {
+  struct statvfs st {};
+  if (::fstatvfs(fd, &st) != 0) return MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;  // unknown: the strictest
+  unsigned long flags = 0;
+  if (st.f_flag & ST_RDONLY) flags |= MS_RDONLY;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  return flags;
+}
+
 Clone clone_source(const std::string& host_path, const std::string& path, uint64_t attrs) {
   UniqueFd src(::open(host_path.c_str(), O_PATH | O_CLOEXEC));
   if (!src.valid()) throw sys_error("cannot open " + host_path + " on the host");
@@ -57,7 +71,7 @@ Clone clone_source(const std::string& host_path, const std::string& path, uint64
   // Linux 5.6 to 5.11 (Debian 11's 5.10) have open_tree and move_mount but not mount_setattr: the flags are set by
   // a bind remount of the attached mount instead, before anything else in the container can see it.
   if (errno != ENOSYS) throw sys_error("cannot set the mount flags of " + host_path);
-  c.remount_flags = ms_flags(attrs);
+  c.remount_flags = ms_flags(attrs) | host_mount_flags(src.get());
   return c;
 }
 
@@ -126,11 +140,10 @@ class Undo {
   std::vector<std::string> created_, mounted_;
 };
 
-// Sets the flags of a clone attached at c.path with a bind remount (mount_setattr's stand-in): the path opened as
-// it is now, the mount just attached, never following a final symlink.
-void remount(const rootfs::InRoot& root, const Clone& c) {
-  UniqueFd mounted = root.open(c.path, O_PATH, rootfs::Follow::kNoFinal);
-  if (::mount(nullptr, rootfs::InRoot::proc_fd_path(mounted.get()).c_str(), nullptr,
+// Sets the flags of a clone just attached with a bind remount (mount_setattr's stand-in), through the clone's own
+// fd: after move_mount it names that mount, in this namespace, whatever has happened to the path since.
+void remount(const Clone& c) {
+  if (::mount(nullptr, rootfs::InRoot::proc_fd_path(c.tree.get()).c_str(), nullptr,
               MS_REMOUNT | MS_BIND | c.remount_flags, nullptr) != 0)
     throw sys_error("cannot set the mount flags of " + c.path + " in the container");
 }
@@ -171,7 +184,7 @@ void make_links(const rootfs::InRoot& root, const std::vector<Link>& links, Undo
   std::set<std::string> folders;
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const auto& l : links) {
-    if (folders.insert(std::filesystem::path(l.path).parent_path().string()).second) undo.parents_of(l.path);
+    if (folders.insert(rootfs::split_parent(l.path).first).second) undo.parents_of(l.path);
     pairs.emplace_back(l.target, l.path);
   }
   std::vector<rootfs::InRoot::LinkMade> made;
@@ -199,7 +212,7 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
       if (::move_mount(c.tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
         throw sys_error("cannot mount over " + c.path + " in the container");
       undo.mounted(c.path);
-      if (c.remount_flags != 0) remount(root, c);
+      if (c.remount_flags != 0) remount(c);
     }
     make_links(root, plan.links, undo);
     if (!plan.own_hooks.empty()) {

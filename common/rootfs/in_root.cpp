@@ -335,6 +335,14 @@ void InRoot::symlink_all(const std::vector<std::pair<std::string, std::string>>&
     auto it = dirs.find(parent);
     if (it == dirs.end()) it = dirs.emplace(parent, mkdir_all(parent)).first;
     made.push_back(link_in(it->second.get(), target, base, link));
+    // A name just made a link may be a folder looked up before (or above one): later links under it resolve anew.
+    if (made.back() != LinkMade::kUnchanged) {
+      const std::string made_at = parent == "/" ? "/" + base : parent + "/" + base;
+      std::erase_if(dirs, [&](const auto& d) {
+        return d.first == made_at ||
+               (d.first.size() > made_at.size() && d.first.starts_with(made_at) && d.first[made_at.size()] == '/');
+      });
+    }
   }
 }
 
@@ -489,9 +497,14 @@ std::optional<std::vector<std::string>> InRoot::try_list_dir(std::string_view pa
   return read_dir(std::move(fd), path);
 }
 
-std::vector<std::string> InRoot::read_dir(UniqueFd fd, std::string_view path) const {
-  DIR* d = ::fdopendir(fd.release());
-  if (!d) throw sys_error("failed to list " + show(path));
+std::optional<std::vector<std::string>> list_open_dir(int dir_fd) {
+  int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return std::nullopt;
+  DIR* d = ::fdopendir(copy);
+  if (!d) {
+    ::close(copy);
+    return std::nullopt;
+  }
   std::vector<std::string> names;
   while (struct dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
@@ -499,6 +512,12 @@ std::vector<std::string> InRoot::read_dir(UniqueFd fd, std::string_view path) co
   }
   ::closedir(d);
   return names;
+}
+
+std::vector<std::string> InRoot::read_dir(UniqueFd fd, std::string_view path) const {
+  auto names = list_open_dir(fd.get());
+  if (!names) throw sys_error("failed to list " + show(path));
+  return *names;
 }
 
 bool InRoot::is_host_root() const {

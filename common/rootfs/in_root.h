@@ -92,6 +92,10 @@ class InRoot {
   UniqueFd root_;
 };
 
+// The names in a directory opened for reading ("." and ".." left out), read through a duplicate of `dir_fd` from
+// its start; nullopt when it cannot be read.
+std::optional<std::vector<std::string>> list_open_dir(int dir_fd);
+
 // Splits "a/b/c" into the parent part and the last name; "." and ".." as the last name are rejected (Error).
 std::pair<std::string, std::string> split_parent(std::string_view path);
 

@@ -10,6 +10,7 @@
 #include "e2e/harness/bundle.h"
 #include "e2e/harness/cdi_cli.h"
 #include "e2e/harness/prestart_config.h"
+#include "e2e/harness/read_only_bind.h"
 #include "e2e/harness/runc.h"
 #include "e2e/harness/simulated_host.h"
 
@@ -211,6 +212,28 @@ TEST(PrestartLegacy, WithoutMountSetattrTheMountFlagsAreSetByARemount) {
   auto r = run_runc(b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "Read-only file system\nro,nosuid,nodev,relatime\nNo such device or address\n");
+}
+
+// A bind remount sets every flag anew, where mount_setattr only adds: the flags of the host's own mount are kept.
+// /dev/nvidia-caps is a writable mount in the plan; on a host whose /dev/nvidia-caps is read-only it stays so.
+TEST(PrestartLegacy, WithoutMountSetattrTheHostMountsOwnFlagsAreKept) {
+  const auto& host = shared_simulated_host(1);
+  ReadOnlyBind read_only(host.root() / "dev/nvidia-caps");
+  PrestartConfig config(host, "legacy");
+  Hook hook = prestart_hook(config);
+  hook.args = {"no-mount-setattr", hook.path, "prestart"};
+  hook.path = test::built("no-mount-setattr").string();
+  Bundle b;
+  b.config()["process"]["capabilities"]["bounding"].push_back("CAP_SYS_ADMIN");
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.env("NVIDIA_MIG_CONFIG_DEVICES=all");
+  b.hook(Stage::kPrestart, hook);
+  b.shell(
+      "touch /dev/nvidia-caps/x 2>&1 | sed 's/.*: //'; head -c1 /dev/nvidia-caps/nvidia-cap1 2>&1 >/dev/null | sed "
+      "'s/.*: //'");
+  auto r = run_runc(b);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Read-only file system\nNo such device or address\n");
 }
 
 // ---- CDI first ----------------------------------------------------------------------------------------------------

@@ -317,3 +317,18 @@ TEST_P(InRootTest, SymlinkAllMakesLeavesOrReplacesAndReportsProgressUpToAFailure
   EXPECT_FALSE(fs::exists(host() / "newdir"));
   EXPECT_FALSE(fs::exists(fs::symlink_status(root() / "lib/d.so")));
 }
+
+// A link made at a folder already looked up in the same batch: the later links under that name follow the new link,
+// as one symlink() call after another would.
+TEST_P(InRootTest, SymlinkAllResolvesAFolderAnewOnceALinkReplacedIt) {
+  fs::create_directories(root() / "z");
+  fs::create_directories(root() / "y");
+  fs::create_directories(root() / "a");
+  fs::create_symlink("/z", root() / "a/b");
+  InRoot r(root());
+  std::vector<InRoot::LinkMade> made;
+  r.symlink_all({{"t1", "/a/b/c"}, {"/y", "/a/b"}, {"t2", "/a/b/d"}}, made);
+  EXPECT_EQ(fs::read_symlink(root() / "z/c"), "t1");
+  EXPECT_EQ(fs::read_symlink(root() / "y/d"), "t2");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root() / "z/d")));
+}
