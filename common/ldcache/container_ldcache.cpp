@@ -138,8 +138,7 @@ void update_container_ldcache(const std::filesystem::path& root, const std::vect
           // Inside, the root is "/": put the host name of the root back into the message.
           throw Error(std::string(e.what()) + " (container root " + rootfs::printable(root) + ")");
         }
-        rootfs::confine_before_exec(confinement);
-        int err = binary.exec(argv, {});  // an empty environment: nothing of the hook's reaches ldconfig
+        int err = binary.exec(argv, {}, &confinement);  // an empty environment: nothing of the hook's reaches ldconfig
         throw sys_error(
             "failed to execute " + rootfs::printable(ldconfig) + " in container root " + rootfs::printable(root), err);
       },

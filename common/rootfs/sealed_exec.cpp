@@ -139,12 +139,14 @@ SealedBinary SealedBinary::copy_of(const std::filesystem::path& host_path) {
   return SealedBinary(std::move(ro), host_path, sealed);
 }
 
-int SealedBinary::exec(const std::vector<std::string>& argv, const std::vector<std::string>& envp) const {
+int SealedBinary::exec(const std::vector<std::string>& argv, const std::vector<std::string>& envp,
+                       const ExecConfinement* confinement) const {
   std::vector<char*> args, env;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   for (const auto& e : envp) env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
+  if (confinement) confine_before_exec(*confinement);
   // The fd is close-on-exec, so a script (which its interpreter would reopen as /dev/fd/N) fails with ENOENT;
   // only binaries can be carried this way, which is what ldconfig is.
   ::syscall(SYS_execveat, fd_.get(), "", args.data(), env.data(), AT_EMPTY_PATH);

@@ -23,10 +23,11 @@ struct ExecConfinement {
   rlim_t max_cpu_seconds = 0;          // RLIMIT_CPU (0: unchanged)
 };
 
-// Called in the child just before SealedBinary::exec: marks every descriptor above stderr close-on-exec (the sealed
-// binary's own fd is already, and execveat needs it open until then: so nothing is closed here, everything at the
-// exec), drops capabilities to `keep_capabilities` (effective, permitted and bounding; inheritable and ambient
-// cleared), sets no_new_privs (the exec of a root-owned program cannot win them back) and the limits. Throws Error.
+// What SealedBinary::exec does with a confinement, just before the exec: marks every descriptor above stderr
+// close-on-exec (the sealed binary's own fd is already, and execveat needs it open until then: so nothing is closed
+// here, everything at the exec), drops capabilities to `keep_capabilities` (effective, permitted and bounding;
+// inheritable and ambient cleared), sets no_new_privs (the exec of a root-owned program cannot win them back) and
+// the limits. Throws Error.
 void confine_before_exec(const ExecConfinement& confinement);
 
 // Every descriptor above stderr close-on-exec (close_range, else one by one before Linux 5.11): what a program
@@ -44,9 +45,12 @@ class SealedBinary {
   const std::filesystem::path& source() const { return source_; }
   bool sealed() const { return sealed_; }  // false for the O_TMPFILE fallback
 
-  // Executes the copy with exactly `argv` and `envp` (nothing inherited). Needs no /proc and no path in the
-  // current root (execveat AT_EMPTY_PATH). Returns only on failure, with the errno of the exec.
-  int exec(const std::vector<std::string>& argv, const std::vector<std::string>& envp) const;
+  // Executes the copy with exactly `argv` and `envp` (nothing inherited), under `confinement` when one is given:
+  // applied after the last allocation, because past RLIMIT_DATA an allocator that maps memory of its own
+  // (AddressSanitizer's) fails before the exec. Needs no /proc and no path in the current root (execveat
+  // AT_EMPTY_PATH). Returns only on failure, with the errno of the exec; throws Error when the confinement fails.
+  int exec(const std::vector<std::string>& argv, const std::vector<std::string>& envp,
+           const ExecConfinement* confinement = nullptr) const;
 
  private:
   SealedBinary(UniqueFd fd, std::filesystem::path source, bool sealed)
