@@ -30,6 +30,21 @@ void given_gpu1_with_a_planted_gpu0_node(Bundle& b, const PrestartConfig& config
   b.hook(Stage::kPrestart, prestart_hook(config));
 }
 
+// Our prestart hook as it runs on a kernel before 5.12: through no-mount-setattr, which takes mount_setattr away.
+Hook prestart_hook_without_mount_setattr(const PrestartConfig& config) {
+  Hook hook = prestart_hook(config);
+  hook.args = {"no-mount-setattr", hook.path, "prestart"};
+  hook.path = test::built("no-mount-setattr").string();
+  return hook;
+}
+
+// A privileged container (CAP_SYS_ADMIN in the bounding set) asking for MIG configuration of GPU 0.
+void privileged_mig_config_request(Bundle& b) {
+  b.config()["process"]["capabilities"]["bounding"].push_back("CAP_SYS_ADMIN");
+  b.env("NVIDIA_VISIBLE_DEVICES=0");
+  b.env("NVIDIA_MIG_CONFIG_DEVICES=all");
+}
+
 std::string gpu_script() {
   return std::string("ldconfig -p | grep -F 'libnvidia-ml.so.1 '; ") + kNvidiaSmi +
          " -L; head -c1 /dev/nvidia0 2>&1 >/dev/null | sed 's/.*: //'";
@@ -181,9 +196,7 @@ TEST(PrestartLegacy, MigConfigGivesTheCapsDirectoryAndOpensOnlyTheConfigNode) {
   const auto& host = shared_simulated_host(1);
   PrestartConfig config(host, "legacy");
   Bundle b;
-  b.config()["process"]["capabilities"]["bounding"].push_back("CAP_SYS_ADMIN");
-  b.env("NVIDIA_VISIBLE_DEVICES=0");
-  b.env("NVIDIA_MIG_CONFIG_DEVICES=all");
+  privileged_mig_config_request(b);
   b.hook(Stage::kPrestart, prestart_hook(config));
   b.shell(
       "stat -c '%t:%T' /dev/nvidia-caps/nvidia-cap1; for n in 1 2; do head -c1 /dev/nvidia-caps/nvidia-cap$n 2>&1 "
@@ -199,12 +212,9 @@ TEST(PrestartLegacy, MigConfigGivesTheCapsDirectoryAndOpensOnlyTheConfigNode) {
 TEST(PrestartLegacy, WithoutMountSetattrTheMountFlagsAreSetByARemount) {
   const auto& host = shared_simulated_host(1);
   PrestartConfig config(host, "legacy");
-  Hook hook = prestart_hook(config);
-  hook.args = {"no-mount-setattr", hook.path, "prestart"};
-  hook.path = test::built("no-mount-setattr").string();
   Bundle b;
   b.env("NVIDIA_VISIBLE_DEVICES=0");
-  b.hook(Stage::kPrestart, hook);
+  b.hook(Stage::kPrestart, prestart_hook_without_mount_setattr(config));
   b.shell(
       "f=/usr/local/nvidia/lib64/libnvidia-ml.so.580.159.04; echo x 2>&1 >>$f | sed 's/.*: //'; "
       "grep \" /usr/local/nvidia/lib64/libnvidia-ml.so.580.159.04 \" /proc/self/mountinfo | cut -d' ' -f6; "
@@ -220,14 +230,9 @@ TEST(PrestartLegacy, WithoutMountSetattrTheHostMountsOwnFlagsAreKept) {
   const auto& host = shared_simulated_host(1);
   ReadOnlyBind read_only(host.root() / "dev/nvidia-caps");
   PrestartConfig config(host, "legacy");
-  Hook hook = prestart_hook(config);
-  hook.args = {"no-mount-setattr", hook.path, "prestart"};
-  hook.path = test::built("no-mount-setattr").string();
   Bundle b;
-  b.config()["process"]["capabilities"]["bounding"].push_back("CAP_SYS_ADMIN");
-  b.env("NVIDIA_VISIBLE_DEVICES=0");
-  b.env("NVIDIA_MIG_CONFIG_DEVICES=all");
-  b.hook(Stage::kPrestart, hook);
+  privileged_mig_config_request(b);
+  b.hook(Stage::kPrestart, prestart_hook_without_mount_setattr(config));
   b.shell(
       "touch /dev/nvidia-caps/x 2>&1 | sed 's/.*: //'; head -c1 /dev/nvidia-caps/nvidia-cap1 2>&1 >/dev/null | sed "
       "'s/.*: //'");
