@@ -484,10 +484,7 @@ void InRoot::remove(std::string_view path) const {
 }
 
 std::vector<std::string> InRoot::list_dir(std::string_view path) const {
-  int err = 0;
-  UniqueFd fd = try_open(path, O_RDONLY | O_DIRECTORY, Follow::kAll, &err);
-  if (!fd.valid()) throw sys_error("failed to open " + show(path) + " in container root " + printable(host_root_), err);
-  return read_dir(std::move(fd), path);
+  return read_dir(open(path, O_RDONLY | O_DIRECTORY), path);
 }
 
 std::optional<std::vector<std::string>> InRoot::try_list_dir(std::string_view path) const {
