@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -39,34 +41,67 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-struct GlobBudget {
-  size_t left = kMaxGlobEntries;
+class GlobWalk;
+void glob_walk(GlobWalk& walk, const std::vector<std::string>& parts, size_t i, const std::string& prefix,
+               std::vector<std::string>& out, const std::string& pattern);
+
+// One reading's globbing: the budget and what it has looked up. An image's configuration may repeat patterns
+// ("include * * * ..." by the thousand) and walk the same folders under other patterns; each folder is listed, each
+// path looked up and each pattern walked once per reading. A repeated pattern still spends 1 + its matches, so the
+// work of a reading stays bounded by the budget, but none of it is syscalls or walks again.
+class GlobWalk {
+ public:
+  explicit GlobWalk(const rootfs::InRoot& root) : root_(root) {}
+
+  // The pattern's matches, sorted as glob(3) sorts them. The reference stays valid for the reading (a std::map
+  // keeps its nodes), while the matches are read and their includes globbed in turn.
+  const std::vector<std::string>& glob(const std::string& pattern) {
+    if (auto it = globbed_.find(pattern); it != globbed_.end()) {
+      spend(1 + it->second.size(), pattern);
+      return it->second;
+    }
+    std::vector<std::string> out;
+    // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
+    // this also bounds the recursion over wildcard components.
+    if (pattern.size() < PATH_MAX) glob_walk(*this, rootfs::path_components(pattern), 0, "/", out, pattern);
+    return globbed_.emplace(pattern, std::move(out)).first->second;
+  }
   void spend(size_t n, const std::string& pattern) {
-    if (n > left)
+    if (n > left_)
       throw Error("the linker configuration's include pattern " + rootfs::printable(pattern) + " visits more than " +
                   std::to_string(kMaxGlobEntries) + " directory entries (a symlink loop?); refusing it");
-    left -= n;
+    left_ -= n;
   }
+  // The sorted names in `dir`; nullopt when it is missing or not a folder. No is_directory() first: the listing
+  // opens with O_DIRECTORY, so a missing path or a non-directory fails there, one in-root lookup, not two.
+  const std::optional<std::vector<std::string>>& list(const std::string& dir) {
+    auto [it, added] = listings_.try_emplace(dir);
+    if (added) {
+      it->second = root_.try_list_dir(dir);
+      if (it->second) std::sort(it->second->begin(), it->second->end());
+    }
+    return it->second;
+  }
+  bool exists(const std::string& path) {
+    auto [it, added] = exists_.try_emplace(path, false);
+    if (added) it->second = root_.exists(path);
+    return it->second;
+  }
+
+ private:
+  const rootfs::InRoot& root_;
+  size_t left_ = kMaxGlobEntries;
+  std::map<std::string, std::vector<std::string>> globbed_;
+  std::map<std::string, std::optional<std::vector<std::string>>> listings_;
+  std::map<std::string, bool> exists_;
 };
-
-void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts, size_t i, const std::string& prefix,
-               std::vector<std::string>& out, GlobBudget& budget, const std::string& pattern);
-
-std::vector<std::string> glob_with(const rootfs::InRoot& root, const std::string& pattern, GlobBudget& budget) {
-  std::vector<std::string> out;
-  // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
-  // this also bounds the recursion over wildcard components.
-  if (pattern.size() >= PATH_MAX) return out;
-  glob_walk(root, rootfs::path_components(pattern), 0, "/", out, budget, pattern);
-  return out;
-}
 
 struct ConfReader {
   const rootfs::InRoot& root;
   std::vector<std::string> dirs;
   std::set<std::string> seen_dirs;
   std::set<std::string> read_files;
-  GlobBudget budget;
+  GlobWalk walk;
 
   void add_dir(const std::string& raw) {
     std::string d = normalise_dir(raw);
@@ -109,7 +144,7 @@ struct ConfReader {
         std::string pattern;
         while (words >> pattern) {
           if (pattern[0] != '/') pattern = parent_dir(file) + "/" + pattern;
-          for (const auto& match : glob_with(root, pattern, budget)) read(match, depth + 1);
+          for (const auto& match : walk.glob(pattern)) read(match, depth + 1);
         }
       } else if (first != "hwcap") {
         add_dir(line);
@@ -118,11 +153,11 @@ struct ConfReader {
   }
 };
 
-void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts, size_t i, const std::string& prefix,
-               std::vector<std::string>& out, GlobBudget& budget, const std::string& pattern) {
+void glob_walk(GlobWalk& walk, const std::vector<std::string>& parts, size_t i, const std::string& prefix,
+               std::vector<std::string>& out, const std::string& pattern) {
   if (i == parts.size()) {
-    budget.spend(1, pattern);
-    if (root.exists(prefix)) out.push_back(prefix);
+    walk.spend(1, pattern);
+    if (walk.exists(prefix)) out.push_back(prefix);
     return;
   }
   if (!has_wildcard(parts[i])) {
@@ -130,20 +165,16 @@ void glob_walk(const rootfs::InRoot& root, const std::vector<std::string>& parts
     // there are ("./././..."), and the walk may run on the isolated child's own, bounded stack.
     std::string path = prefix;
     while (i < parts.size() && !has_wildcard(parts[i])) path += (path == "/" ? "" : "/") + parts[i++];
-    glob_walk(root, parts, i, path, out, budget, pattern);
+    glob_walk(walk, parts, i, path, out, pattern);
     return;
   }
   const std::string base = prefix == "/" ? "/" : prefix + "/";
-  // No is_directory() first: the listing opens with O_DIRECTORY, so a missing path or a non-directory fails there,
-  // one in-root lookup instead of two per wildcard step.
-  auto listed = root.try_list_dir(prefix);
-  if (!listed) return;
-  std::vector<std::string>& names = *listed;
-  budget.spend(names.size(), pattern);
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names)
+  const auto& names = walk.list(prefix);
+  if (!names) return;
+  walk.spend(names->size(), pattern);
+  for (const auto& name : *names)
     if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PERIOD) == 0)
-      glob_walk(root, parts, i + 1, base + name, out, budget, pattern);
+      glob_walk(walk, parts, i + 1, base + name, out, pattern);
 }
 
 }  // namespace
@@ -166,7 +197,7 @@ bool is_debian_like(const rootfs::InRoot& root) { return root.is_regular_file("/
 
 std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::string& conf_path,
                                          const std::optional<std::string>& content) {
-  ConfReader reader{root, {}, {}, {}, {}};
+  ConfReader reader{root, {}, {}, {}, GlobWalk(root)};
   if (content) {
     reader.read_files.insert(conf_path);
     reader.parse(conf_path, *content, 0);
@@ -177,8 +208,8 @@ std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::
 }
 
 std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::string& pattern) {
-  GlobBudget budget;
-  return glob_with(root, pattern, budget);
+  GlobWalk walk(root);
+  return walk.glob(pattern);
 }
 
 std::string normalise_dir(const std::string& dir) {
