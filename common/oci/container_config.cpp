@@ -153,6 +153,15 @@ std::vector<ConfigMount> parse_mounts(const json* mounts) {
   return out;
 }
 
+// Only the string map of the runtime-spec; a key is quoted in the error, as a user wrote it.
+std::map<std::string, std::string> parse_annotations(const json* annotations) {
+  std::map<std::string, std::string> out;
+  if (annotations == nullptr) return out;
+  for (const auto& [key, value] : object_of(*annotations, "annotations").items())
+    out[key] = string_of(value.is_null() ? nullptr : &value, "annotations[" + quote(key) + "]");
+  return out;
+}
+
 ContainerConfig parse_document(const json& j) {
   object_of(j, "the document");
   ContainerConfig c;
@@ -174,6 +183,7 @@ ContainerConfig parse_document(const json& j) {
     c.root_readonly = ro->get<bool>();
   }
   c.mounts = parse_mounts(field(j, "mounts"));
+  c.annotations = parse_annotations(field(j, "annotations"));
   return c;
 }
 

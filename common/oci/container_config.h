@@ -1,6 +1,7 @@
 #pragma once
 // The parts of a bundle's config.json the prestart hook reads (nvidia-hooks.md §2.3): the process environment and
-// bounding capabilities, the root, and the mounts. Read from the bundle, never from the hook's own environment.
+// bounding capabilities, the root, the mounts, and the annotations (ours: oci/gpus_annotation.h). Read from the bundle,
+// never from the hook's own environment.
 #include <map>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ struct ContainerConfig {
   std::string root_path;                           // root.path as written (may be relative to the bundle)
   bool root_readonly = false;
   std::vector<ConfigMount> mounts;
+  std::map<std::string, std::string> annotations;
 
   bool has_env(const std::string& key) const { return env.count(key) != 0; }
   // The value, or nullopt when unset.

@@ -76,6 +76,7 @@ nlohmann::json to_json(const Explanation& e) {
   return {{"gpu_container", r.gpu_container},
           {"request",
            {{"devices", r.devices},
+            {"requested_by", r.requested_by},
             {"driver_capabilities", r.driver_capabilities},
             {"requirements", r.requirements},
             {"disable_require", r.disable_require},

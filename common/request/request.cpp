@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "common/oci/gpus_annotation.h"
 #include "common/split_join.h"
 
 namespace gpuhooks::request {
@@ -91,28 +92,31 @@ Strings unique_in_order(Strings items) {
   return out;
 }
 
-// §2.5.2 for the named variables: nullopt is the reference's nil (not a request), ["all"], [""] for none, or the
-// list. The reference's duplicate quirk ("0,0" -> ["", "0"], a `--device=,0` with an empty first item) is a
-// weakness it marks; we drop repeats instead and keep the first of each, so "0,0" is ["0"].
-std::optional<Strings> devices_from_env(const oci::ContainerConfig& config, const Strings& names, bool legacy_image) {
-  bool set = false;
+// §2.5.2 over the values of the variables that are set: nullopt is the reference's nil (not a request), ["all"],
+// [""] for none, or the list. The reference's duplicate quirk ("0,0" -> ["", "0"], a `--device=,0` with an empty
+// first item) is a weakness it marks; we drop repeats instead and keep the first of each, so "0,0" is ["0"].
+std::optional<Strings> devices_from_values(const Strings& values, bool legacy_image) {
   Strings items;
-  for (const auto& name : names) {
-    auto value = config.env_value(name);
-    if (!value) continue;
-    set = true;
-    for (const auto& item : split(*value, ',')) {
+  for (const auto& value : values) {
+    for (const auto& item : split(value, ',')) {
       auto trimmed = trim_space(item);
       if (!trimmed.empty()) items.emplace_back(trimmed);
     }
   }
-  if (!set && items.empty() && legacy_image) return Strings{"all"};
+  if (values.empty() && legacy_image) return Strings{"all"};
   if (items.empty() || std::find(items.begin(), items.end(), "void") != items.end()) return std::nullopt;
   for (const auto& item : items) {
     if (item == "all") return Strings{"all"};
     if (item == "none") return Strings{""};
   }
   return unique_in_order(std::move(items));
+}
+
+std::optional<Strings> devices_from_env(const oci::ContainerConfig& config, const Strings& names, bool legacy_image) {
+  Strings values;
+  for (const auto& name : names)
+    if (auto value = config.env_value(name)) values.push_back(std::move(*value));
+  return devices_from_values(values, legacy_image);
 }
 
 // The swarm-resource names if any of them is set (even empty), else NVIDIA_VISIBLE_DEVICES.
@@ -167,18 +171,35 @@ Strings devices_from_mounts(const Strings& requests, Strings& warnings) {
 
 std::string bracketed(const Strings& names) { return "[" + join(names, " ") + "]"; }  // Go's %v of a []string
 
-// §2.5.3 then §2.5.2 with the privilege gate of §2.5.4; empty means not a GPU container.
+// §2.5.3, then our annotation, then §2.5.2, the last two behind the privilege gate of §2.5.4; empty means not a GPU
+// container. The annotation is the operator's word (`podman run --annotation`, a pod's annotations), so it comes
+// before the image's env, and when it is there the env is not read: "void" or "" in it asks for nothing. It is
+// gated like the env: on a Kubernetes node a pod's author writes both, and only volume mounts come from the device
+// plugin.
 Strings select_devices(const oci::ContainerConfig& config, const RequestOptions& options, Request& r) {
   if (options.accept_volume_mounts) {
     Strings devices = devices_from_mounts(mount_requests(config), r.warnings);
-    if (!devices.empty()) return devices;
+    if (!devices.empty()) {
+      r.requested_by = "volume mounts";
+      return devices;
+    }
   }
-  Strings names = device_env_names(config, options);
-  auto devices = devices_from_env(config, names, r.legacy_image);
-  if (!devices) return {};
-  if (r.privileged || options.accept_envvar_unprivileged) return *devices;
-  r.warnings.push_back("Ignoring devices requested by environment variable(s) in unprivileged container: " +
-                       bracketed(names));
+  std::optional<Strings> devices;
+  std::string ignored;
+  if (auto a = config.annotations.find(std::string(oci::kGpusAnnotation)); a != config.annotations.end()) {
+    devices = devices_from_values({a->second}, false);
+    r.requested_by = "annotation " + std::string(oci::kGpusAnnotation);
+    ignored = "Ignoring devices requested by " + r.requested_by + " in unprivileged container";
+  } else {
+    Strings names = device_env_names(config, options);
+    devices = devices_from_env(config, names, r.legacy_image);
+    const bool any_set = std::any_of(names.begin(), names.end(), [&](const auto& n) { return config.has_env(n); });
+    r.requested_by = any_set ? join(names, ",") : "a legacy CUDA image's default";
+    ignored = "Ignoring devices requested by environment variable(s) in unprivileged container: " + bracketed(names);
+  }
+  if (devices && (r.privileged || options.accept_envvar_unprivileged)) return *devices;
+  if (devices) r.warnings.push_back(ignored);
+  r.requested_by.clear();
   return {};
 }
 

@@ -25,6 +25,9 @@ struct Request {
   // After §2.5's rules: ["all"], ["0", "1"], [""] for none. Volume-mount `cdi/` items appear as qualified CDI names
   // (vendor/class=name).
   std::vector<std::string> devices;
+  // Where `devices` came from, for logs and `gpuhooks explain`: "NVIDIA_VISIBLE_DEVICES" (or the swarm-resource
+  // names), "annotation nvidia.com/gpus", "volume mounts", "a legacy CUDA image's default"; empty for no request.
+  std::string requested_by;
   std::vector<std::string> driver_capabilities;  // sorted, e.g. {"compute", "utility"}
   std::vector<std::string> requirements;         // raw values to evaluate (sorted); empty when disable_require
   bool disable_require = false;

@@ -26,7 +26,8 @@ void print_text(const plan::Explanation& e) {
   const auto& p = e.resolution.plan;
   std::cout << "gpu container: " << (r.gpu_container ? "yes" : "no") << "\n";
   if (r.gpu_container) {
-    std::cout << "devices: " << join(r.devices, ",") << "\ncapabilities: " << join(r.driver_capabilities, ",") << "\n";
+    std::cout << "devices: " << join(r.devices, ",") << " (requested by " << r.requested_by
+              << ")\ncapabilities: " << join(r.driver_capabilities, ",") << "\n";
     if (!r.requirements.empty()) std::cout << "requirements: " << join(r.requirements, " ; ") << "\n";
   }
   std::cout << "path: " << e.resolution.path << "\nreason: " << e.resolution.reason << "\n";

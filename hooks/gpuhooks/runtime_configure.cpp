@@ -43,8 +43,17 @@ void run_configure(RuntimeOptions o, bool drop_in_given) {
   check_options(o, drop_in_given);
   std::vector<FileChange> changes;
   if (o.config_mode == "oci-hook") {
-    changes.push_back({o.oci_hook_path, config::oci_hook_file_json(o.hook_path), false});
+    const bool always = o.oci_hook_when == "always";
+    changes.push_back(
+        {o.oci_hook_path,
+         config::oci_hook_file_json(o.hook_path, always ? config::HookWhen::Always : config::HookWhen::GpusAnnotation),
+         false});
     if (::access(o.hook_path.c_str(), X_OK) != 0) spdlog::warn("{} is not an executable on this host", o.hook_path);
+    if (always && !o.dry_run)
+      spdlog::info(
+          "every podman and CRI-O container now runs the prestart hook, so requests by env are served; "
+          "remove {} to limit it to containers annotated nvidia.com/gpus again",
+          o.oci_hook_path);
   } else {
     changes = o.runtime == "docker"       ? configure_docker(o)
               : o.runtime == "containerd" ? configure_containerd(o)
@@ -74,7 +83,10 @@ void add_runtime_configure(CLI::App& group) {
       "  <name> copied from the default one with options.BinaryName = --nvidia-runtime-path, in the drop-in, which\n"
       "  the main file imports.\n"
       "crio: a runtime <name> in the drop-in (CRI-O has CDI on always); --config-mode oci-hook writes the hooks.d\n"
-      "  file of nvidia-container-runtime-hook instead (CRI-O and podman).\n"
+      "  file of nvidia-container-runtime-hook instead (CRI-O and podman): by default one that runs the hook in every\n"
+      "  container, so that requests by NVIDIA_VISIBLE_DEVICES alone are served (a device plugin's envvar strategy).\n"
+      "  It masks the packaged /usr/share/containers/oci/hooks.d/oci-nvidia-hook.json, which runs the hook only in\n"
+      "  containers annotated nvidia.com/gpus=<devices> (podman run --annotation nvidia.com/gpus=all).\n"
       "Existing keys are kept; TOML comments are not (said on stderr). Files are replaced atomically, keeping mode\n"
       "and owner.");
   cmd->add_option("--runtime", opts->runtime, "The engine to configure")
@@ -100,6 +112,11 @@ void add_runtime_configure(CLI::App& group) {
       ->check(CLI::IsMember({"config-file", "config", "oci-hook", "hook"}))
       ->capture_default_str();
   cmd->add_option("--oci-hook-path", opts->oci_hook_path, "The hooks.d file --config-mode oci-hook writes")
+      ->capture_default_str();
+  cmd->add_option("--oci-hook-when", opts->oci_hook_when,
+                  "Which containers the hooks.d file runs the hook in: always (every one), or annotation (those "
+                  "annotated nvidia.com/gpus, as the packaged file)")
+      ->check(CLI::IsMember({"always", "annotation"}))
       ->capture_default_str();
   cmd->add_option("--nvidia-runtime-hook-path", opts->hook_path, "nvidia-container-runtime-hook, for the hooks.d file")
       ->capture_default_str();

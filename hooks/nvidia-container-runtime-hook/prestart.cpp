@@ -78,6 +78,7 @@ void run(const std::string& config_flag, log::Options log_options) {
   }
   if (e.resolution.unserved) throw Error(e.resolution.reason);
   spdlog::info("{} path serves the container: {}", e.resolution.path, e.resolution.reason);
+  spdlog::debug("devices {} requested by {}", oci::quote(join(e.request.devices, ",")), e.request.requested_by);
   for (const auto& w : e.resolution.warnings) spdlog::warn("{}", w);
   for (const auto& env : e.resolution.plan.env)
     spdlog::info("env edit {} not applied: the container's process already exists", env);

@@ -1,17 +1,15 @@
 // nvidia-container-runtime-hook prestart under podman 4.3 + runc, brought in by an OCI hooks.d file as podman and
-// CRI-O nodes use it (runtimes.md §2d), on the simulated GPU host: `podman run -e NVIDIA_VISIBLE_DEVICES=…` must give
-// the container exactly the GPUs it asked for (nodes past the device cgroup, driver libraries in its ld.so.cache, the
-// host's nvidia-smi), a container that asks for none must be left as it was, and a GPU the host lacks must stop the
-// run with the hook's one-line reason.
+// CRI-O nodes use it (runtimes.md §2d), on the simulated GPU host. With the packaged file, `podman run --annotation
+// nvidia.com/gpus=…` must give the container exactly the GPUs it asked for (nodes past the device cgroup, driver
+// libraries in its ld.so.cache, the host's nvidia-smi), a container without the annotation must not run the hook at
+// all (an image's NVIDIA_VISIBLE_DEVICES alone brings nothing), and a GPU the host lacks must stop the run with the
+// hook's one-line reason. With the file `gpuhooks runtime configure --config-mode oci-hook` writes by default
+// (`always`), a request by env alone is served, as a Kubernetes device plugin's envvar strategy needs.
 //
-// Why the hooks.d file matches every container: podman 4.3's `when` (containers/common pkg/hooks 1.0.0) knows only
-// `always`, `annotations`, `commands` and `hasBindMounts`. There is no condition on the container's env, and an
-// unknown key such as `"env"` is dropped by the JSON decoder, leaving a `when` that matches nothing, so the hook would
-// never run (PodmanIgnoresAnEnvConditionSoTheFileMustMatchEveryContainer pins this). The filter on
-// NVIDIA_VISIBLE_DEVICES is the hook's own: it reads process.env from config.json and returns at once, touching
-// nothing, when the container asks for no GPU. NVIDIA's own oci-nvidia-hook.json is `always` too (with `commands:
-// [".*"]`, which adds nothing). The file is the one `gpuhooks runtime configure --config-mode oci-hook` writes and the
-// package ships (common/config/oci_hook_file.h), pointed at the built hook and this test's config.toml.
+// Why an annotation and not the env: podman 4.3's `when` (containers/common pkg/hooks 1.0.0) knows only `always`,
+// `annotations`, `commands` and `hasBindMounts`. An unknown key such as `"env"` is dropped by the JSON decoder,
+// leaving a `when` that matches nothing (PodmanIgnoresAnEnvCondition pins this). The files are the ones of
+// common/config/oci_hook_file.h, pointed at the built hook and this test's config.toml.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -37,14 +35,14 @@ struct PodmanHookSetup {
   fs::path hooks_dir = dir / "hooks.d";
   fs::path log = dir / "hook.log";  // podman shows a hook's stderr only when the hook fails
 
-  explicit PodmanHookSetup(const SimulatedHost& host) {
+  explicit PodmanHookSetup(const SimulatedHost& host, config::HookWhen when = config::HookWhen::GpusAnnotation) {
     fs::create_directories(spec_dir);
     test::write_file(config, "[nvidia-container-cli]\nroot = \"" + host.root().string() + "\"\ndebug = \"" +
                                  log.string() + "\"\nldconfig = \"@/sbin/ldconfig\"\n\n[nvidia-container-runtime]\n" +
                                  "mode = \"auto\"\n\n[nvidia-container-runtime.modes.cdi]\nspec-dirs = [\"" +
                                  spec_dir.string() + "\"]\n");
     test::write_file(hooks_dir / "oci-nvidia-hook.json",
-                     config::oci_hook_file_json(test::built("nvidia-container-runtime-hook").string(),
+                     config::oci_hook_file_json(test::built("nvidia-container-runtime-hook").string(), when,
                                                 {"NVIDIA_CTK_CONFIG_FILE_PATH=" + config.string()}));
   }
 
@@ -64,10 +62,10 @@ std::string gpu_script() {
 
 std::string log_of(const fs::path& log) { return fs::exists(log) ? test::read_file(log) : ""; }
 
-TEST(PrestartPodman, AllGivesEveryGpuItsNodesTheLibrariesAndTheCgroup) {
+TEST(PrestartPodman, TheAnnotationAllGivesEveryGpuItsNodesTheLibrariesAndTheCgroup) {
   const auto& host = shared_simulated_host(2);
   PodmanHookSetup setup(host);
-  auto r = setup.run({"-e", "NVIDIA_VISIBLE_DEVICES=all"}, gpu_script());
+  auto r = setup.run({"--annotation", "nvidia.com/gpus=all"}, gpu_script());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // ENXIO, never EPERM: the node opens past the device cgroup and only then finds no driver.
   EXPECT_EQ(r.out, std::string(kCacheLine) + nvidia_smi_list(host.gpus()) + "No such device or address\n");
@@ -76,31 +74,32 @@ TEST(PrestartPodman, AllGivesEveryGpuItsNodesTheLibrariesAndTheCgroup) {
   EXPECT_NE(log.find("legacy path serves the container"), std::string::npos) << log;
 }
 
-TEST(PrestartPodman, AnIndexGivesOnlyThatGpu) {
+TEST(PrestartPodman, TheAnnotationsIndexGivesOnlyThatGpuWhateverTheImagesEnvSays) {
   const auto& host = shared_simulated_host(2);
   PodmanHookSetup setup(host);
-  auto r =
-      setup.run({"-e", "NVIDIA_VISIBLE_DEVICES=1"}, std::string(kNvidiaSmi) + " -L; ls /dev | grep '^nvidia[0-9]'");
+  auto r = setup.run({"--annotation", "nvidia.com/gpus=1", "-e", "NVIDIA_VISIBLE_DEVICES=all"},
+                     std::string(kNvidiaSmi) + " -L; ls /dev | grep '^nvidia[0-9]'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, nvidia_smi_list({host.gpus()[1]}) + "nvidia1\n");
 }
 
-TEST(PrestartPodman, WithoutAGpuRequestTheContainerIsLeftAsItWas) {
+// The packaged file keeps the hook out of every other container: not even its debug log is opened, and an image's
+// env cannot bring GPUs in by itself.
+TEST(PrestartPodman, WithoutTheAnnotationTheHookDoesNotRun) {
   const auto& host = shared_simulated_host(2);
   PodmanHookSetup setup(host);
-  auto r = setup.run({}, "ls /dev | grep -c nvidia; ls /usr/local/nvidia 2>&1 | sed 's/.*: //'");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "0\nNo such file or directory\n");
-  // The hook did run (`always`): opening its debug log is the one trace it leaves, and that trace proves the file
-  // was read, so the container above is untouched because of the hook's own check, not a broken hooks.d file.
-  EXPECT_TRUE(fs::exists(setup.log));
-  EXPECT_EQ(log_of(setup.log), "");
+  for (const auto& options : {std::vector<std::string>{}, {"-e", "NVIDIA_VISIBLE_DEVICES=all"}}) {
+    auto r = setup.run(options, "ls /dev | grep -c nvidia; ls /usr/local/nvidia 2>&1 | sed 's/.*: //'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "0\nNo such file or directory\n");
+    EXPECT_FALSE(fs::exists(setup.log));
+  }
 }
 
 TEST(PrestartPodman, AGpuIndexTheHostLacksFailsTheRunWithTheHooksReason) {
   const auto& host = shared_simulated_host(2);
   PodmanHookSetup setup(host);
-  auto r = setup.run({"-e", "NVIDIA_VISIBLE_DEVICES=3"}, "echo started");
+  auto r = setup.run({"--annotation", "nvidia.com/gpus=3"}, "echo started");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.out.find("started"), std::string::npos) << r.out;
   EXPECT_NE((r.out + r.err).find("unresolvable CDI devices nvidia.com/gpu=3; legacy: no GPU with index 3 (2 GPUs)"),
@@ -108,9 +107,24 @@ TEST(PrestartPodman, AGpuIndexTheHostLacksFailsTheRunWithTheHooksReason) {
       << r.err;
 }
 
-// Guards the packaged file's `always`: a hooks.d file that tries to select GPU containers by env is accepted by
-// podman 4.3 without a word and then matches no container at all, so GPU containers would start without their GPUs.
-TEST(PrestartPodman, PodmanIgnoresAnEnvConditionSoTheFileMustMatchEveryContainer) {
+// The `always` file of `runtime configure --config-mode oci-hook`: a request by env alone is served, and a container
+// that asks for nothing runs the hook (its debug log is opened) and is left as it was by the hook's own check.
+TEST(PrestartPodman, TheAlwaysFileServesARequestByEnvAlone) {
+  const auto& host = shared_simulated_host(2);
+  PodmanHookSetup setup(host, config::HookWhen::Always);
+  auto r = setup.run({}, "ls /dev | grep -c nvidia; ls /usr/local/nvidia 2>&1 | sed 's/.*: //'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0\nNo such file or directory\n");
+  EXPECT_TRUE(fs::exists(setup.log));
+  EXPECT_EQ(log_of(setup.log), "");
+  r = setup.run({"-e", "NVIDIA_VISIBLE_DEVICES=0"}, std::string(kNvidiaSmi) + " -L; ls /dev | grep '^nvidia[0-9]'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, nvidia_smi_list({host.gpus()[0]}) + "nvidia0\n");
+}
+
+// Why the packaged file cannot select GPU containers by env: podman 4.3 accepts such a file without a word and then
+// matches no container at all.
+TEST(PrestartPodman, PodmanIgnoresAnEnvCondition) {
   const auto& host = shared_simulated_host(2);
   PodmanHookSetup setup(host);
   auto file = nlohmann::json::parse(test::read_file(setup.hooks_dir / "oci-nvidia-hook.json"));

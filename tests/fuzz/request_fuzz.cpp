@@ -1,7 +1,8 @@
 // What a container asks the prestart hook for (common/request/request.h): the NVIDIA_VISIBLE_DEVICES grammar, the
 // capabilities, MIG and IMEX requests, the volume-mount form. The image and its user choose all of it. The input:
 // a first byte of option bits, then parts cut at '\0': "KEY=VALUE" is an environment entry, "@DEST" a mount
-// destination, "+CAP" a bounding capability.
+// destination, "+CAP" a bounding capability, "%VALUE" the nvidia.com/gpus annotation.
+#include "common/oci/gpus_annotation.h"
 #include "common/request/request.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -23,6 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       config.mounts.push_back({part.substr(1), "/dev/null", "bind", {"ro"}});
     } else if (part.starts_with('+')) {
       config.bounding_capabilities.push_back(part.substr(1));
+    } else if (part.starts_with('%')) {
+      config.annotations[std::string(gpuhooks::oci::kGpusAnnotation)] = part.substr(1);
     } else if (auto eq = part.find('='); eq != std::string::npos) {
       config.env[part.substr(0, eq)] = part.substr(eq + 1);
     }

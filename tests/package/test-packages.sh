@@ -94,11 +94,12 @@ same_bytes() {
 }
 rule rpm-files-are-the-deb-files-byte-for-byte same_bytes
 
-# The hooks.d file is exactly what `gpuhooks runtime configure --config-mode oci-hook` writes (one definition:
-# common/config/oci_hook_file.cpp), the shape the podman e2e test runs.
+# The hooks.d file is exactly what `gpuhooks runtime configure --config-mode oci-hook --oci-hook-when annotation`
+# writes (one definition: common/config/oci_hook_file.cpp), the shape the podman e2e test runs.
 hooks_d_shape() {
   local expected
-  expected=$("$build/gpuhooks" runtime configure --runtime crio --config-mode oci-hook --dry-run 2>/dev/null)
+  expected=$("$build/gpuhooks" runtime configure --runtime crio --config-mode oci-hook --oci-hook-when annotation \
+    --dry-run 2>/dev/null)
   want "$(jq -cS . "$tmp/x/rpm/usr/share/containers/oci/hooks.d/oci-nvidia-hook.json")" "$(jq -cS . <<<"$expected")"
 }
 rule hooks-d-file-has-the-packaged-shape hooks_d_shape

@@ -25,21 +25,23 @@ class CliExplain : public ::testing::Test {
                                          (dir_ / "cdi").string() + "\"]\n");
   }
 
-  void bundle(const std::vector<std::string>& env) {
+  void bundle(const std::vector<std::string>& env, const json& annotations) {
     json config = {{"ociVersion", "1.0.2-dev"},
                    {"process", {{"env", env}, {"capabilities", {{"bounding", bounding_}}}}},
                    {"root", {{"path", "rootfs"}}}};
+    if (!annotations.empty()) config["annotations"] = annotations;
     write_file(dir_ / "bundle/config.json", config.dump());
   }
 
-  RunResult explain(const std::vector<std::string>& env) {
-    bundle(env);
+  RunResult explain(const std::vector<std::string>& env, const json& annotations = json::object(),
+                    const std::string& format = "json") {
+    bundle(env, annotations);
     return run({built("gpuhooks").string(), "explain", "--bundle", (dir_ / "bundle").string(), "--config",
-                (dir_ / "config.toml").string(), "--format", "json"});
+                (dir_ / "config.toml").string(), "--format", format});
   }
 
-  json explained(const std::vector<std::string>& env) {
-    RunResult r = explain(env);
+  json explained(const std::vector<std::string>& env, const json& annotations = json::object()) {
+    RunResult r = explain(env, annotations);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out);
   }
@@ -67,10 +69,22 @@ TEST_F(CliExplain, TheRequestIsReportedAfterTheEnvRules) {
   json e = explained({"NVIDIA_VISIBLE_DEVICES=0,1"});
   EXPECT_EQ(e["gpu_container"], true);
   EXPECT_EQ(e["request"]["devices"], json({"0", "1"}));
+  EXPECT_EQ(e["request"]["requested_by"], "NVIDIA_VISIBLE_DEVICES");
   EXPECT_EQ(e["request"]["driver_capabilities"], json({"compute", "utility"}));
   EXPECT_EQ(e["request"]["requirements"], json::array());
   EXPECT_EQ(e["request"]["mig_config_devices"], nullptr);
   EXPECT_EQ(e["cdi_devices"], json({"nvidia.com/gpu=0", "nvidia.com/gpu=1"}));
+}
+
+// The nvidia.com/gpus annotation of the packaged hooks.d file is the request, before the image's env, and explain
+// says which one asked.
+TEST_F(CliExplain, TheGpusAnnotationIsTheRequestAndExplainSaysSo) {
+  json e = explained({"NVIDIA_VISIBLE_DEVICES=all"}, {{"nvidia.com/gpus", "1"}});
+  EXPECT_EQ(e["request"]["devices"], json({"1"}));
+  EXPECT_EQ(e["request"]["requested_by"], "annotation nvidia.com/gpus");
+  RunResult r = explain({"CUDA_VERSION=12.4"}, json::object(), "text");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("devices: all (requested by a legacy CUDA image's default)\n"));
 }
 
 TEST_F(CliExplain, WithNoSpecTheLegacyPathServesAndSaysWhy) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "common/config/oci_hook_file.h"
 #include "common/config/toml_include.h"  // toml++, with a fix for its undefined behaviour
 #include "unit/cli_runtime_fixture.h"
@@ -153,9 +155,17 @@ TEST_F(CliRuntimeCrio, OciHookModeWritesTheHooksDFile) {
   RunResult r = configure({"--config-mode", "oci-hook", "--oci-hook-path", hook_file.string(),
                            "--nvidia-runtime-hook-path", "/opt/gpuhooks/nvidia-container-runtime-hook"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(read_file(hook_file), gpuhooks::config::oci_hook_file_json("/opt/gpuhooks/nvidia-container-runtime-hook"));
+  // By default for every container, so that requests by env are served; said on stderr with the way back.
+  EXPECT_EQ(read_file(hook_file), gpuhooks::config::oci_hook_file_json("/opt/gpuhooks/nvidia-container-runtime-hook",
+                                                                       gpuhooks::config::HookWhen::Always));
+  EXPECT_THAT(r.err, HasSubstr("every podman and CRI-O container now runs the prestart hook"));
   EXPECT_FALSE(fs::exists(main_));
   EXPECT_FALSE(fs::exists(dir_ / "crio.conf.d"));
+
+  r = configure({"--config-mode", "oci-hook", "--oci-hook-path", hook_file.string(), "--oci-hook-when", "annotation"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(hook_file), gpuhooks::config::oci_hook_file_json("/usr/bin/nvidia-container-runtime-hook",
+                                                                       gpuhooks::config::HookWhen::GpusAnnotation));
 
   r = runtime_configure(
       {"--runtime", "containerd", "--config-mode", "oci-hook", "--oci-hook-path", (dir_ / "x.json").string()});
@@ -164,10 +174,30 @@ TEST_F(CliRuntimeCrio, OciHookModeWritesTheHooksDFile) {
                                            "reads the same hooks.d)"));
 }
 
-// The file's shape is what podman 4.3 needs (prestart_podman_test.cpp runs podman with it): `always`, since podman
-// has no env condition; the hook filters itself.
-TEST(CliRuntimeOciHookFile, MatchesEveryContainerAndNamesTheHook) {
-  EXPECT_EQ(gpuhooks::config::oci_hook_file_json("/usr/bin/nvidia-container-runtime-hook", {"A=1"}), R"({
+// The default path is the admin's hooks.d, where the file masks the packaged one by name instead of overwriting a
+// file the package owns.
+TEST(CliRuntimeOciHookFile, ConfigureWritesToTheAdminsHooksDirByDefault) {
+  RunResult r = runtime_configure({"--help"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("--oci-hook-path TEXT=/etc/containers/oci/hooks.d/oci-nvidia-hook.json\n"));
+  EXPECT_THAT(r.out, HasSubstr("--oci-hook-when TEXT:{always,annotation}=always\n"));
+}
+
+// The packaged file (packaging/oci-nvidia-hook.json) is the GpusAnnotation form, byte for byte: podman and CRI-O run
+// the hook only in containers annotated nvidia.com/gpus, with any value.
+TEST(CliRuntimeOciHookFile, ThePackagedFileMatchesOnlyTheGpusAnnotation) {
+  const std::string packaged = read_file(fs::path(GPUHOOKS_SOURCE_DIR) / "packaging/oci-nvidia-hook.json");
+  EXPECT_EQ(gpuhooks::config::oci_hook_file_json("/usr/bin/nvidia-container-runtime-hook",
+                                                 gpuhooks::config::HookWhen::GpusAnnotation),
+            packaged);
+  EXPECT_EQ(nlohmann::json::parse(packaged)["when"],
+            nlohmann::json::parse(R"({"annotations":{"^nvidia\\.com/gpus$":".*"}})"));
+}
+
+TEST(CliRuntimeOciHookFile, AlwaysMatchesEveryContainerAndExtraEnvFollowsPath) {
+  EXPECT_EQ(gpuhooks::config::oci_hook_file_json("/usr/bin/nvidia-container-runtime-hook",
+                                                 gpuhooks::config::HookWhen::Always, {"A=1"}),
+            R"({
   "hook": {
     "args": [
       "nvidia-container-runtime-hook",
