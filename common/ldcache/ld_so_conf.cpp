@@ -47,15 +47,16 @@ void glob_walk(GlobWalk& walk, const std::vector<std::string>& parts, size_t i, 
 
 // One reading's globbing: the budget and what it has looked up. An image's configuration may repeat patterns
 // ("include * * * ..." by the thousand) and walk the same folders under other patterns; each folder is listed, each
-// path looked up and each pattern walked once per reading. A repeated pattern still spends 1 + its matches, so the
-// work of a reading stays bounded by the budget, but none of it is syscalls or walks again.
+// path looked up and each pattern walked once per reading. A repeat spends 1 + its matches, not its walk again: the
+// budget bounds the work done, and none of a repeat's is syscalls. What is kept is bounded too: past kMaxKeptBytes
+// of keys and names, a lookup is made again instead of kept, so distinct long patterns cost time within the budget,
+// never memory.
 class GlobWalk {
  public:
   explicit GlobWalk(const rootfs::InRoot& root) : root_(root) {}
 
-  // The pattern's matches, sorted as glob(3) sorts them. The reference stays valid for the reading (a std::map
-  // keeps its nodes), while the matches are read and their includes globbed in turn.
-  const std::vector<std::string>& glob(const std::string& pattern) {
+  // The pattern's matches, sorted as glob(3) sorts them.
+  std::vector<std::string> glob(const std::string& pattern) {
     if (auto it = globbed_.find(pattern); it != globbed_.end()) {
       spend(1 + it->second.size(), pattern);
       return it->second;
@@ -64,7 +65,8 @@ class GlobWalk {
     // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
     // this also bounds the recursion over wildcard components.
     if (pattern.size() < PATH_MAX) glob_walk(*this, rootfs::path_components(pattern), 0, "/", out, pattern);
-    return globbed_.emplace(pattern, std::move(out)).first->second;
+    if (keep(pattern.size() + bytes_of(out))) globbed_.emplace(pattern, out);
+    return out;
   }
   void spend(size_t n, const std::string& pattern) {
     if (n > left_)
@@ -74,23 +76,37 @@ class GlobWalk {
   }
   // The sorted names in `dir`; nullopt when it is missing or not a folder. No is_directory() first: the listing
   // opens with O_DIRECTORY, so a missing path or a non-directory fails there, one in-root lookup, not two.
-  const std::optional<std::vector<std::string>>& list(const std::string& dir) {
-    auto [it, added] = listings_.try_emplace(dir);
-    if (added) {
-      it->second = root_.try_list_dir(dir);
-      if (it->second) std::sort(it->second->begin(), it->second->end());
-    }
-    return it->second;
+  std::optional<std::vector<std::string>> list(const std::string& dir) {
+    if (auto it = listings_.find(dir); it != listings_.end()) return it->second;
+    auto names = root_.try_list_dir(dir);
+    if (names) std::sort(names->begin(), names->end());
+    if (keep(dir.size() + (names ? bytes_of(*names) : 0))) listings_.emplace(dir, names);
+    return names;
   }
   bool exists(const std::string& path) {
-    auto [it, added] = exists_.try_emplace(path, false);
-    if (added) it->second = root_.exists(path);
-    return it->second;
+    if (auto it = exists_.find(path); it != exists_.end()) return it->second;
+    const bool found = root_.exists(path);
+    if (keep(path.size())) exists_.emplace(path, found);
+    return found;
   }
 
  private:
+  static constexpr size_t kMaxKeptBytes = 8 << 20;
+
+  static size_t bytes_of(const std::vector<std::string>& names) {
+    size_t n = 0;
+    for (const auto& name : names) n += name.size() + 1;
+    return n;
+  }
+  bool keep(size_t bytes) {
+    if (bytes > kMaxKeptBytes - kept_bytes_) return false;
+    kept_bytes_ += bytes;
+    return true;
+  }
+
   const rootfs::InRoot& root_;
   size_t left_ = kMaxGlobEntries;
+  size_t kept_bytes_ = 0;
   std::map<std::string, std::vector<std::string>> globbed_;
   std::map<std::string, std::optional<std::vector<std::string>>> listings_;
   std::map<std::string, bool> exists_;
