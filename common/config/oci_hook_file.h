@@ -8,7 +8,7 @@
 // `hasBindMounts`; there is no condition on the container's env (an unknown key such as "env" is dropped, leaving a
 // `when` that matches nothing). So the two forms are:
 // - GpusAnnotation: only containers annotated nvidia.com/gpus (common/oci/gpus_annotation.h), whose value the hook
-//   reads as their request. No other container runs the hook, and an image cannot bring it in by its env alone.
+//   reads as their request. No other container runs the hook.
 // - Always: every container, as NVIDIA's file does; the hook returns at once, touching nothing, for a container that
 //   asks for no GPU. For requests made by env only, e.g. a Kubernetes device plugin's envvar strategy on CRI-O.
 // podman hands a hook exactly the `env` of its file, so PATH is given: the hook's helpers must not depend on what

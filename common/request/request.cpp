@@ -172,10 +172,10 @@ Strings devices_from_mounts(const Strings& requests, Strings& warnings) {
 std::string bracketed(const Strings& names) { return "[" + join(names, " ") + "]"; }  // Go's %v of a []string
 
 // §2.5.3, then our annotation, then §2.5.2, the last two behind the privilege gate of §2.5.4; empty means not a GPU
-// container. The annotation is the operator's word (`podman run --annotation`, a pod's annotations), so it comes
-// before the image's env, and when it is there the env is not read: "void" or "" in it asks for nothing. It is
-// gated like the env: on a Kubernetes node a pod's author writes both, and only volume mounts come from the device
-// plugin.
+// container. The annotation is the more explicit request (`podman run --annotation`, a pod's annotations), so it
+// comes before the image's env, and when it is there the env is not read: "void" or "" in it asks for nothing. It
+// is gated like the env: a pod's author writes both, podman copies an image's annotations into its containers', and
+// only volume mounts come from the device plugin.
 Strings select_devices(const oci::ContainerConfig& config, const RequestOptions& options, Request& r) {
   if (options.accept_volume_mounts) {
     Strings devices = devices_from_mounts(mount_requests(config), r.warnings);
@@ -193,8 +193,10 @@ Strings select_devices(const oci::ContainerConfig& config, const RequestOptions&
   } else {
     Strings names = device_env_names(config, options);
     devices = devices_from_env(config, names, r.legacy_image);
-    const bool any_set = std::any_of(names.begin(), names.end(), [&](const auto& n) { return config.has_env(n); });
-    r.requested_by = any_set ? join(names, ",") : "a legacy CUDA image's default";
+    Strings set;
+    for (const auto& n : names)
+      if (config.has_env(n)) set.push_back(n);
+    r.requested_by = set.empty() ? "a legacy CUDA image's default" : join(set, ",");
     ignored = "Ignoring devices requested by environment variable(s) in unprivileged container: " + bracketed(names);
   }
   if (devices && (r.privileged || options.accept_envvar_unprivileged)) return *devices;

@@ -85,8 +85,9 @@ void add_runtime_configure(CLI::App& group) {
       "crio: a runtime <name> in the drop-in (CRI-O has CDI on always); --config-mode oci-hook writes the hooks.d\n"
       "  file of nvidia-container-runtime-hook instead (CRI-O and podman): by default one that runs the hook in every\n"
       "  container, so that requests by NVIDIA_VISIBLE_DEVICES alone are served (a device plugin's envvar strategy).\n"
-      "  It masks the packaged /usr/share/containers/oci/hooks.d/oci-nvidia-hook.json, which runs the hook only in\n"
-      "  containers annotated nvidia.com/gpus=<devices> (podman run --annotation nvidia.com/gpus=all).\n"
+      "  It replaces the packaged /usr/share/containers/oci/hooks.d/oci-nvidia-hook.json, which runs the hook only\n"
+      "  in containers annotated nvidia.com/gpus=<devices> (podman run --annotation nvidia.com/gpus=all); a package\n"
+      "  upgrade puts that one back.\n"
       "Existing keys are kept; TOML comments are not (said on stderr). Files are replaced atomically, keeping mode\n"
       "and owner.");
   cmd->add_option("--runtime", opts->runtime, "The engine to configure")

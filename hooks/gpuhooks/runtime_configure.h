@@ -20,8 +20,9 @@ struct RuntimeOptions {
   std::string runtime_name = "nvidia";
   std::string runtime_path;  // "" = the engine's default (docker: no runtime entry)
   std::string config_mode = "config-file";
-  // The admin's hooks.d, where a file masks the packaged one of the same name (annotation-only) for podman and CRI-O.
-  std::string oci_hook_path = "/etc/containers/oci/hooks.d/oci-nvidia-hook.json";
+  // The one hooks.d folder that both CRI-O (its default hooks_dir) and podman read: the file replaces the packaged
+  // annotation-only one of the same name (packaging/README.md says what a package upgrade then does).
+  std::string oci_hook_path = "/usr/share/containers/oci/hooks.d/oci-nvidia-hook.json";
   std::string oci_hook_when = "always";  // or "annotation" (common/config/oci_hook_file.h)
   std::string hook_path = "/usr/bin/nvidia-container-runtime-hook";
 };

@@ -2,7 +2,7 @@
 // CRI-O nodes use it (runtimes.md §2d), on the simulated GPU host. With the packaged file, `podman run --annotation
 // nvidia.com/gpus=…` must give the container exactly the GPUs it asked for (nodes past the device cgroup, driver
 // libraries in its ld.so.cache, the host's nvidia-smi), a container without the annotation must not run the hook at
-// all (an image's NVIDIA_VISIBLE_DEVICES alone brings nothing), and a GPU the host lacks must stop the run with the
+// all (NVIDIA_VISIBLE_DEVICES alone brings nothing), and a GPU the host lacks must stop the run with the
 // hook's one-line reason. With the file `gpuhooks runtime configure --config-mode oci-hook` writes by default
 // (`always`), a request by env alone is served, as a Kubernetes device plugin's envvar strategy needs.
 //
@@ -74,7 +74,7 @@ TEST(PrestartPodman, TheAnnotationAllGivesEveryGpuItsNodesTheLibrariesAndTheCgro
   EXPECT_NE(log.find("legacy path serves the container"), std::string::npos) << log;
 }
 
-TEST(PrestartPodman, TheAnnotationsIndexGivesOnlyThatGpuWhateverTheImagesEnvSays) {
+TEST(PrestartPodman, TheAnnotationsIndexGivesOnlyThatGpuWhateverTheEnvSays) {
   const auto& host = shared_simulated_host(2);
   PodmanHookSetup setup(host);
   auto r = setup.run({"--annotation", "nvidia.com/gpus=1", "-e", "NVIDIA_VISIBLE_DEVICES=all"},

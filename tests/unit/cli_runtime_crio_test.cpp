@@ -174,12 +174,12 @@ TEST_F(CliRuntimeCrio, OciHookModeWritesTheHooksDFile) {
                                            "reads the same hooks.d)"));
 }
 
-// The default path is the admin's hooks.d, where the file masks the packaged one by name instead of overwriting a
-// file the package owns.
-TEST(CliRuntimeOciHookFile, ConfigureWritesToTheAdminsHooksDirByDefault) {
+// The default path is the one folder CRI-O (its default hooks_dir) and podman both read; /etc/containers/oci/hooks.d
+// is podman's alone.
+TEST(CliRuntimeOciHookFile, ConfigureWritesWhereCrioAndPodmanBothLookByDefault) {
   RunResult r = runtime_configure({"--help"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("--oci-hook-path TEXT=/etc/containers/oci/hooks.d/oci-nvidia-hook.json\n"));
+  EXPECT_THAT(r.out, HasSubstr("--oci-hook-path TEXT=/usr/share/containers/oci/hooks.d/oci-nvidia-hook.json\n"));
   EXPECT_THAT(r.out, HasSubstr("--oci-hook-when TEXT:{always,annotation}=always\n"));
 }
 

@@ -1,7 +1,7 @@
 // The nvidia.com/gpus annotation (common/oci/gpus_annotation.h): the request of a container that the packaged
-// hooks.d file brings the hook into. Its value reads as NVIDIA_VISIBLE_DEVICES does; it is the operator's word, so it
-// comes before the image's env and hides it; volume mounts, when accepted, still come first; and it passes the same
-// privilege gate as the env.
+// hooks.d file brings the hook into. Its value reads as NVIDIA_VISIBLE_DEVICES does; it is the more explicit request,
+// so it comes before the image's env and hides it; volume mounts, when accepted, still come first; and it passes the
+// same privilege gate as the env.
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -41,6 +41,12 @@ TEST(RequestGpusAnnotation, TheRequestSaysWhoAsked) {
   env_only.env = {{"NVIDIA_VISIBLE_DEVICES", "0"}};
   EXPECT_EQ(request::read_request(env_only, {}).requested_by, "NVIDIA_VISIBLE_DEVICES");
   EXPECT_EQ(request::read_request(annotated("void"), {}).requested_by, "");
+  // Of the swarm-resource names, those that are set.
+  request::RequestOptions swarm;
+  swarm.swarm_resource = {"R_A", "R_B"};
+  oci::ContainerConfig swarm_env;
+  swarm_env.env = {{"R_B", "1"}};
+  EXPECT_EQ(request::read_request(swarm_env, swarm).requested_by, "R_B");
 }
 
 TEST(RequestGpusAnnotation, ItHidesTheImagesEnv) {
