@@ -112,10 +112,16 @@ std::optional<Strings> devices_from_values(const Strings& values, bool legacy_im
   return unique_in_order(std::move(items));
 }
 
-std::optional<Strings> devices_from_env(const oci::ContainerConfig& config, const Strings& names, bool legacy_image) {
+// The named variables' request; `set_names`, when given, receives the names that are set (in the names' order).
+std::optional<Strings> devices_from_env(const oci::ContainerConfig& config, const Strings& names, bool legacy_image,
+                                        Strings* set_names = nullptr) {
   Strings values;
-  for (const auto& name : names)
-    if (auto value = config.env_value(name)) values.push_back(std::move(*value));
+  for (const auto& name : names) {
+    auto value = config.env_value(name);
+    if (!value) continue;
+    values.push_back(std::move(*value));
+    if (set_names != nullptr) set_names->push_back(name);
+  }
   return devices_from_values(values, legacy_image);
 }
 
@@ -192,10 +198,8 @@ Strings select_devices(const oci::ContainerConfig& config, const RequestOptions&
     ignored = "Ignoring devices requested by " + r.requested_by + " in unprivileged container";
   } else {
     Strings names = device_env_names(config, options);
-    devices = devices_from_env(config, names, r.legacy_image);
     Strings set;
-    for (const auto& n : names)
-      if (config.has_env(n)) set.push_back(n);
+    devices = devices_from_env(config, names, r.legacy_image, &set);
     r.requested_by = set.empty() ? "a legacy CUDA image's default" : join(set, ",");
     ignored = "Ignoring devices requested by environment variable(s) in unprivileged container: " + bracketed(names);
   }
