@@ -16,7 +16,10 @@ const oci::State& Container::state() {
   return *state_;
 }
 
-std::filesystem::path Container::root() { return oci::container_root(state()); }
+std::filesystem::path Container::root() {
+  if (!root_) root_ = oci::container_root(state());  // every hook of a run asks
+  return *root_;
+}
 
 std::filesystem::path Container::non_system_root() {
   auto r = root();

@@ -20,7 +20,7 @@ class Container {
  public:
   explicit Container(std::string spec_path, std::istream& in = std::cin) : spec_path_(std::move(spec_path)), in_(in) {}
   const oci::State& state();
-  std::filesystem::path root();  // the container root as a host path
+  std::filesystem::path root();  // the container root as a host path (config.json read once per run)
   // root(), refusing "", "/" and any path that opens to the host's own "/" (same device and inode: a symlink to "/",
   // a bind mount of it), for hooks that must never act on the host's root.
   std::filesystem::path non_system_root();
@@ -29,6 +29,7 @@ class Container {
   std::string spec_path_;
   std::istream& in_;
   std::optional<oci::State> state_;
+  std::optional<std::filesystem::path> root_;
 };
 
 class Hook {

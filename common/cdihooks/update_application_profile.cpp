@@ -7,12 +7,14 @@
 #include <spdlog/spdlog.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
-#include <regex>
+#include <string_view>
 
+#include "common/cdihooks/hook.h"
 #include "common/error.h"
 #include "common/rootfs/in_root.h"
-#include "common/cdihooks/hook.h"
 
 namespace gpuhooks::cdihook {
 
@@ -27,13 +29,25 @@ std::string application_profile(uint64_t mask) {
          R"(]}],"rules":[{"pattern":[],"profile":"_container_"}]})";
 }
 
+namespace {
+
+// "nvidia" and one or more digits (the reference's ^nvidia[0-9]+$). By hand: compiling the std::regex cost two
+// million instructions, 40 % of a whole createContainer run of a GPU spec's hooks.
+bool is_gpu_node_name(std::string_view name) {
+  constexpr std::string_view prefix = "nvidia";
+  if (name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) return false;
+  return std::all_of(name.begin() + prefix.size(), name.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+}  // namespace
+
 // OR of 1<<minor over the /dev/nvidia<N> char devices; minors above 63 do not fit and are dropped with a warning.
 uint64_t visible_gpu_mask(const rootfs::InRoot& root) {
   if (!root.is_directory("/dev")) return 0;
-  static const std::regex gpu_name("^nvidia[0-9]+$");
   uint64_t mask = 0;
   for (const auto& name : root.list_dir("/dev")) {
-    if (!std::regex_match(name, gpu_name)) continue;
+    if (!is_gpu_node_name(name)) continue;
     auto st = root.lstat("/dev/" + name);
     if (!st || !S_ISCHR(st->st_mode)) continue;
     unsigned minor_number = minor(st->st_rdev);

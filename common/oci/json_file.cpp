@@ -29,7 +29,7 @@ std::string read_json_file(const std::string& path, const std::string& open_what
   return text;
 }
 
-std::string json_error_text(const nlohmann::json::parse_error& e) {
+std::string json_error_text(const std::exception& e) {
   std::string what = e.what();
   if (size_t tag = what.find("] "); tag != std::string::npos) what.erase(0, tag + 2);
   return what;

@@ -16,6 +16,6 @@ std::string read_json_file(const std::string& path, const std::string& open_what
 
 // nlohmann's message without its "[json.exception...] " tag (its text is one line: it writes control bytes as
 // <U+000A>).
-std::string json_error_text(const nlohmann::json::parse_error& e);
+std::string json_error_text(const std::exception& e);
 
 }  // namespace gpuhooks::oci

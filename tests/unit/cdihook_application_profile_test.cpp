@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "support/test_support.h"
 #include "common/cdihooks/update_application_profile.h"
+#include "support/test_support.h"
 
 using namespace gpuhooks;
 using namespace gpuhooks::cdihook;
@@ -43,6 +43,17 @@ TEST(ApplicationProfile, MaskHasOneBitPerNvidiaGpuCharDevice) {
   test::write_file(root / "dev/nvidia3", "regular file");
   std::filesystem::create_symlink("nvidia0", root / "dev/nvidia4");
   EXPECT_EQ(visible_gpu_mask(rootfs::InRoot(root.path())), 0x5u);
+}
+
+TEST(ApplicationProfile, OnlyNvidiaAndDigitsNameAGpu) {
+  TempDir root;
+  char_device(root / "dev/nvidia12", 12);
+  char_device(root / "dev/nvidia", 1);
+  char_device(root / "dev/nvidia5a", 5);
+  char_device(root / "dev/nvidia-6", 6);
+  char_device(root / "dev/xnvidia7", 7);
+  char_device(root / "dev/NVIDIA8", 8);
+  EXPECT_EQ(visible_gpu_mask(rootfs::InRoot(root.path())), uint64_t{1} << 12);
 }
 
 TEST(ApplicationProfile, MinorsAbove63AreDropped) {

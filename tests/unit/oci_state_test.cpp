@@ -69,6 +69,54 @@ TEST(OciState, ConfigWithoutRootMeansTheBundleItself) {
   EXPECT_EQ(oci::container_root(s), d.path());
 }
 
+// The root is read from config.json without building the document, with the document's rules.
+std::filesystem::path root_of_config(const TempDir& d, const std::string& config) {
+  test::write_file(d / "config.json", config);
+  oci::State s;
+  s.bundle = d.path().string();
+  return oci::container_root(s);
+}
+
+TEST(OciState, OnlyTheTopLevelRootsPathNamesTheRoot) {
+  TempDir d;
+  EXPECT_EQ(root_of_config(d, R"({"process":{"root":{"path":"/evil"}},"annotations":{"root":"/evil"},)"
+                              R"("mounts":[{"root":{"path":"/evil"}}],"root":{"readonly":true,"path":"r",)"
+                              R"("x":{"path":"/evil"}}})"),
+            d.path() / "r");
+  EXPECT_EQ(root_of_config(d, R"({"root":{"x":[{"path":"/evil"}]}})"), d.path());
+}
+
+TEST(OciState, TheLastRootAndTheLastPathWinAsInTheDocument) {
+  TempDir d;
+  EXPECT_EQ(root_of_config(d, R"({"root":{"path":"a"},"root":{"path":"b"}})"), d.path() / "b");
+  EXPECT_EQ(root_of_config(d, R"({"root":{"path":"a","path":"c"}})"), d.path() / "c");
+  EXPECT_EQ(root_of_config(d, R"({"root":{"path":"a"},"root":"b"})"), d.path());
+  EXPECT_EQ(root_of_config(d, R"({"root":{"path":"a"},"root":{}})"), d.path());
+}
+
+TEST(OciState, ARootOrPathOfAnotherTypeMeansTheBundleItself) {
+  TempDir d;
+  EXPECT_EQ(root_of_config(d, R"({"root":["rootfs"]})"), d.path());
+  EXPECT_EQ(root_of_config(d, R"({"root":{"path":7}})"), d.path());
+  EXPECT_EQ(root_of_config(d, R"({"root":{"path":null}})"), d.path());
+  EXPECT_EQ(root_of_config(d, R"({"root":{"path":{"path":"x"}}})"), d.path());
+}
+
+TEST(OciState, AConfigJsonThatIsNotAnObjectOrNotJsonIsOneLineNamingTheFile) {
+  TempDir d;
+  const std::string file = "failed to load OCI spec \"" + (d / "config.json").string() + "\"";
+  for (const char* bad : {R"([{"root":{"path":"r"}}])", R"("r")", "{\"root\":{\"path\":\"r\"}"}) {
+    try {
+      root_of_config(d, bad);
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      std::string what = e.what();
+      EXPECT_EQ(what.rfind(file + ": ", 0), 0u) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+}
+
 TEST(OciState, MissingOrMalformedConfigJsonIsAnError) {
   TempDir d;
   oci::State s;
