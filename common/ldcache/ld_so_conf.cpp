@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -50,22 +51,24 @@ void glob_walk(GlobWalk& walk, const std::vector<std::string>& parts, size_t i, 
 // path looked up and each pattern walked once per reading. A repeat spends 1 + its matches, not its walk again: the
 // budget bounds the work done, and none of a repeat's is syscalls. What is kept is bounded too: past kMaxKeptBytes
 // of keys and names, a lookup is made again instead of kept, so distinct long patterns cost time within the budget,
-// never memory.
+// never memory. Kept lists are shared, not copied, with the caller: a repeat allocates nothing.
 class GlobWalk {
  public:
+  using Names = std::shared_ptr<const std::vector<std::string>>;
+
   explicit GlobWalk(const rootfs::InRoot& root) : root_(root) {}
 
-  // The pattern's matches, sorted as glob(3) sorts them.
-  std::vector<std::string> glob(const std::string& pattern) {
+  // The pattern's matches, sorted as glob(3) sorts them; never null.
+  Names glob(const std::string& pattern) {
     if (auto it = globbed_.find(pattern); it != globbed_.end()) {
-      spend(1 + it->second.size(), pattern);
+      spend(1 + it->second->size(), pattern);
       return it->second;
     }
-    std::vector<std::string> out;
+    auto out = std::make_shared<std::vector<std::string>>();
     // No path longer than PATH_MAX can be opened, so such a pattern matches nothing (glob(3) fails the same way);
     // this also bounds the recursion over wildcard components.
-    if (pattern.size() < PATH_MAX) glob_walk(*this, rootfs::path_components(pattern), 0, "/", out, pattern);
-    if (keep(pattern.size() + bytes_of(out))) globbed_.emplace(pattern, out);
+    if (pattern.size() < PATH_MAX) glob_walk(*this, rootfs::path_components(pattern), 0, "/", *out, pattern);
+    if (keep(pattern.size() + bytes_of(*out))) globbed_.emplace(pattern, out);
     return out;
   }
   void spend(size_t n, const std::string& pattern) {
@@ -74,12 +77,15 @@ class GlobWalk {
                   std::to_string(kMaxGlobEntries) + " directory entries (a symlink loop?); refusing it");
     left_ -= n;
   }
-  // The sorted names in `dir`; nullopt when it is missing or not a folder. No is_directory() first: the listing
+  // The sorted names in `dir`; null when it is missing or not a folder. No is_directory() first: the listing
   // opens with O_DIRECTORY, so a missing path or a non-directory fails there, one in-root lookup, not two.
-  std::optional<std::vector<std::string>> list(const std::string& dir) {
+  Names list(const std::string& dir) {
     if (auto it = listings_.find(dir); it != listings_.end()) return it->second;
-    auto names = root_.try_list_dir(dir);
-    if (names) std::sort(names->begin(), names->end());
+    Names names;
+    if (auto listed = root_.try_list_dir(dir)) {
+      std::sort(listed->begin(), listed->end());
+      names = std::make_shared<const std::vector<std::string>>(std::move(*listed));
+    }
     if (keep(dir.size() + (names ? bytes_of(*names) : 0))) listings_.emplace(dir, names);
     return names;
   }
@@ -107,8 +113,8 @@ class GlobWalk {
   const rootfs::InRoot& root_;
   size_t left_ = kMaxGlobEntries;
   size_t kept_bytes_ = 0;
-  std::map<std::string, std::vector<std::string>> globbed_;
-  std::map<std::string, std::optional<std::vector<std::string>>> listings_;
+  std::map<std::string, Names> globbed_;
+  std::map<std::string, Names> listings_;
   std::map<std::string, bool> exists_;
 };
 
@@ -160,7 +166,8 @@ struct ConfReader {
         std::string pattern;
         while (words >> pattern) {
           if (pattern[0] != '/') pattern = parent_dir(file) + "/" + pattern;
-          for (const auto& match : walk.glob(pattern)) read(match, depth + 1);
+          const auto matches = walk.glob(pattern);  // held here: the walk may not keep them
+          for (const auto& match : *matches) read(match, depth + 1);
         }
       } else if (first != "hwcap") {
         add_dir(line);
@@ -185,7 +192,7 @@ void glob_walk(GlobWalk& walk, const std::vector<std::string>& parts, size_t i, 
     return;
   }
   const std::string base = prefix == "/" ? "/" : prefix + "/";
-  const auto& names = walk.list(prefix);
+  const auto names = walk.list(prefix);
   if (!names) return;
   walk.spend(names->size(), pattern);
   for (const auto& name : *names)
@@ -225,7 +232,7 @@ std::vector<std::string> configured_dirs(const rootfs::InRoot& root, const std::
 
 std::vector<std::string> glob_in_root(const rootfs::InRoot& root, const std::string& pattern) {
   GlobWalk walk(root);
-  return walk.glob(pattern);
+  return *walk.glob(pattern);
 }
 
 std::string normalise_dir(const std::string& dir) {
