@@ -87,10 +87,15 @@ std::string install_prefix_of(const std::vector<std::string>& lib_dirs) {
 
 void add_binaries(const LibraryLocator& locator, const std::vector<Capability>& caps, const DriverFilesOptions& opts,
                   const std::string& prefix, DriverFiles& out) {
-  std::vector<std::string> dirs = opts.path_dirs;
-  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"})
-    dirs.push_back(d);
-  if (!prefix.empty()) dirs.push_back(prefix + "/bin");
+  // PATH first, then the usual folders; each folder once (a PATH of /usr/bin:/bin repeats them, and every miss is a
+  // lookup in the driver root per binary).
+  std::vector<std::string> dirs;
+  auto add_dir = [&](const std::string& d) {
+    if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+  };
+  for (const auto& d : opts.path_dirs) add_dir(d);
+  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) add_dir(d);
+  if (!prefix.empty()) add_dir(prefix + "/bin");
   for (Capability cap : caps) {
     for (const auto& name : capability_files(cap).binaries) {
       bool found = false;
