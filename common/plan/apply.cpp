@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -102,12 +103,10 @@ class Undo {
  public:
   explicit Undo(const rootfs::InRoot& root) : root_(root) {}
   void created(const std::string& path) { created_.push_back(path); }
-  // Before `path` is made: its ancestors that do not exist yet will be made with it, and go with it on undo. The
-  // deepest is looked up first: where the parent exists, as for all but the first file of a folder, that is all.
-  void parents_of(const std::string& path) {
-    auto parts = rootfs::path_components(path);
-    if (parts.empty()) return;
-    parts.pop_back();
+  // Before the folder `dir` is made: it and its ancestors that do not exist yet will be made, and go on undo. The
+  // deepest is looked up first: where its parent exists, that is all.
+  void folders_from(const std::string& dir) {
+    auto parts = rootfs::path_components(dir);
     std::vector<std::string> missing;
     for (; !parts.empty(); parts.pop_back()) {
       std::string prefix;
@@ -117,6 +116,7 @@ class Undo {
     }
     created_.insert(created_.end(), missing.rbegin(), missing.rend());
   }
+  void parents_of(const std::string& path) { folders_from(rootfs::split_parent(path).first); }
   void mounted(const std::string& path) { mounted_.push_back(path); }
   void run() noexcept {
     for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) {
@@ -148,28 +148,64 @@ void remount(const Clone& c) {
     throw sys_error("cannot set the mount flags of " + c.path + " in the container");
 }
 
-// The empty file or directory a clone is attached to; never a symlink (a planted link is refused, not followed).
-// Invalid for a /proc path the container's procfs lacks: nothing can be created there, and what is missing is the
-// kernel module's (a simulated host, a CPU node), so the mount is skipped.
-UniqueFd mount_target(const rootfs::InRoot& root, const Clone& c, Undo& undo) {
-  auto st = root.lstat(c.path);
-  if (st && S_ISLNK(st->st_mode)) throw Error(c.path + " in the container is a symlink; refusing to mount over it");
-  if (!st && c.path.starts_with("/proc/")) {
+// The folders of the mount targets, each opened (or made, with its missing ancestors on undo) once: the second and
+// later files of a folder cost no lookup of the folder again.
+class TargetFolders {
+ public:
+  TargetFolders(const rootfs::InRoot& root, Undo& undo) : root_(root), undo_(undo) {}
+  // The folder's fd; invalid where `make` is false and the folder is missing.
+  int get(const std::string& dir, bool make) {
+    if (auto it = open_.find(dir); it != open_.end()) return it->second.get();
+    int err = 0;
+    UniqueFd fd = root_.try_open(dir, O_PATH | O_DIRECTORY, rootfs::Follow::kAll, &err);
+    if (!fd.valid()) {
+      if (err != ENOENT && err != ENOTDIR)
+        throw sys_error("cannot open " + rootfs::printable(dir) + " in the container", err);
+      if (!make) return -1;
+      undo_.folders_from(dir);
+      fd = root_.mkdir_all(dir);
+    }
+    return open_.emplace(dir, std::move(fd)).first->second.get();
+  }
+
+ private:
+  const rootfs::InRoot& root_;
+  Undo& undo_;
+  std::map<std::string, UniqueFd> open_;
+};
+
+// The empty file or directory a clone is attached to, opened in its folder without following a final symlink (a
+// planted link is refused, never followed); a missing one is made there (O_EXCL: never through a link either). Invalid
+// for a /proc path the container's procfs lacks: nothing can be created there, and what is missing is the kernel
+// module's (a simulated host, a CPU node), so the mount is skipped.
+UniqueFd mount_target(TargetFolders& folders, const Clone& c, Undo& undo) {
+  auto [parent, base] = rootfs::split_parent(c.path);
+  const bool in_proc = c.path.starts_with("/proc/");
+  auto skip = [&] {
     spdlog::debug("Skipping the mount of {}: the container's procfs has no such path (no nvidia kernel module)",
                   c.path);
     return UniqueFd();
-  }
-  if (!st) {
-    undo.parents_of(c.path);
+  };
+  int dir = folders.get(parent, !in_proc);
+  if (dir < 0) return skip();
+  UniqueFd target(::openat(dir, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!target.valid()) {
+    if (errno != ENOENT) throw sys_error("cannot open " + c.path + " in the container");
+    if (in_proc) return skip();
     if (c.directory) {
-      root.mkdir_all(c.path);
-    } else {
-      root.create_file(c.path, "", 0644);
+      if (::mkdirat(dir, base.c_str(), 0755) != 0) throw sys_error("cannot create " + c.path + " in the container");
+      undo.created(c.path);
+      target.reset(::openat(dir, base.c_str(), O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+      if (!target.valid()) throw sys_error("cannot open " + c.path + " in the container");
+      return target;
     }
+    // The new file's own fd is the mount target: what it names cannot have changed since it was made.
+    target.reset(::openat(dir, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!target.valid()) throw sys_error("cannot create " + c.path + " in the container");
     undo.created(c.path);
+    return target;
   }
   // The type is checked on what was opened, not on the name looked up before: the name may have changed since.
-  UniqueFd target = root.open(c.path, O_PATH, rootfs::Follow::kNoFinal);
   struct stat opened {};
   if (::fstat(target.get(), &opened) != 0) throw sys_error("cannot stat " + c.path + " in the container");
   if (S_ISLNK(opened.st_mode)) throw Error(c.path + " in the container is a symlink; refusing to mount over it");
@@ -206,8 +242,9 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
   rootfs::InRoot root(ctx.rootfs);
   Undo undo(root);
   try {
+    TargetFolders folders(root, undo);
     for (auto& c : clones) {
-      UniqueFd target = mount_target(root, c, undo);
+      UniqueFd target = mount_target(folders, c, undo);
       if (!target.valid()) continue;
       if (::move_mount(c.tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
         throw sys_error("cannot mount over " + c.path + " in the container");
