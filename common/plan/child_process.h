@@ -9,8 +9,11 @@
 
 namespace gpuhooks::plan {
 
-// Runs `body` in a forked child (its own process group) and waits for it. What `body` throws comes back as Error
-// (one line); past the deadline the child's group is killed and Error("<what> took longer than N ms") is thrown.
+// Runs `body` in a child (its own process group, dying with us) and returns when it has ended. What `body` throws
+// comes back as Error (one line). Past the deadline, whatever the child is blocked on, its group and the children it
+// registered (rootfs::HookChild) are killed, its registered temporary files removed, the hook's deadline line names
+// `what`, and the hook exits 1 from here: a child that shared our memory may have been stopped half way through
+// changing it, so nothing of it is used again.
 void run_in_child(const std::string& what, const std::function<void()>& body,
                   std::chrono::steady_clock::time_point deadline);
 

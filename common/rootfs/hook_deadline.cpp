@@ -74,6 +74,21 @@ void add_timestamp(Line& line) {
 }
 
 extern "C" void on_hook_deadline(int) {
+  report_hook_deadline();
+  ::_exit(1);
+}
+
+void set_step(std::string_view what) {
+  g_step_changing.store(true);
+  const size_t n = std::min(what.size(), kMaxName - 1);
+  std::memcpy(g_step, what.data(), n);
+  g_step[n] = '\0';
+  g_step_changing.store(false);
+}
+
+}  // namespace
+
+void report_hook_deadline() noexcept {
   for (auto& child : g_children) {
     pid_t target = child.load();
     if (target != 0) ::kill(target, SIGKILL);
@@ -95,18 +110,7 @@ extern "C" void on_hook_deadline(int) {
   line.add(" (the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT); its children were killed\n");
   ssize_t ignored = ::write(STDERR_FILENO, line.text, line.size);
   (void)ignored;
-  ::_exit(1);
 }
-
-void set_step(std::string_view what) {
-  g_step_changing.store(true);
-  const size_t n = std::min(what.size(), kMaxName - 1);
-  std::memcpy(g_step, what.data(), n);
-  g_step[n] = '\0';
-  g_step_changing.store(false);
-}
-
-}  // namespace
 
 std::chrono::seconds hook_timeout(const char* value, std::chrono::seconds fallback) {
   if (value == nullptr || *value == '\0') return fallback;

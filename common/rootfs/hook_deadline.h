@@ -38,6 +38,10 @@ void arm_hook_deadline(std::chrono::milliseconds timeout, const char* program,
 // deadline and an isolated child's own. Error naming `what` when it cannot be set.
 void arm_alarm(void (*handler)(int), std::chrono::microseconds after, const char* what);
 
+// What the deadline's handler does before it exits 1, for a child that stands in for the hook (async-signal-safe):
+// kills the registered children, removes the registered temporary files, writes the deadline's line to stderr.
+void report_hook_deadline() noexcept;
+
 // Cancels the timer (tests; a hook simply exits).
 void disarm_hook_deadline();
 

@@ -1,0 +1,159 @@
+// The prestart hook's apply child (common/plan/child_process.h): the body runs in a process of its own, in a group of
+// its own; what it throws comes back as the same one line; past the deadline it is killed with everything it started,
+// one line names the step, and the hook exits 1, whatever the body was blocked on.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "common/plan/child_process.h"
+#include "common/rootfs/hook_deadline.h"
+#include "support/test_support.h"
+
+namespace gpuhooks::plan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const Clock::time_point kFar = Clock::now() + std::chrono::hours(1);
+
+TEST(ApplyChild, TheBodyRunsInAnotherProcessInAGroupOfItsOwn) {
+  const pid_t us = ::getpid();
+  pid_t seen_pid = 0, seen_group = 0;
+  // Written through memory the child shares with us, or not at all under AddressSanitizer's fork: either way what
+  // it reports through a file is the truth.
+  test::TempDir dir;
+  run_in_child(
+      "probing", [&] { std::ofstream(dir / "ids") << ::getpid() << " " << ::getpgid(0); }, kFar);
+  std::ifstream(dir / "ids") >> seen_pid >> seen_group;
+  EXPECT_NE(seen_pid, us);
+  EXPECT_EQ(seen_group, seen_pid);
+}
+
+TEST(ApplyChild, WhatTheBodyThrowsComesBackAsItsOneLine) {
+  try {
+    run_in_child(
+        "applying", [] { throw Error("cannot mount over /dev/nvidia0 in the container"); }, kFar);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "cannot mount over /dev/nvidia0 in the container");
+  }
+}
+
+TEST(ApplyChild, ABodyThatExitsOrDiesIsAnErrorNeverASuccess) {
+  try {
+    run_in_child(
+        "applying", [] { ::_exit(3); }, kFar);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "applying: the child exited with status 3");
+  }
+  try {
+    run_in_child(
+        "applying", [] { ::raise(SIGTERM); }, kFar);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "applying: the child was killed by signal Terminated");
+  }
+}
+
+TEST(ApplyChild, AfterTheChildTheCallerGoesOnAsBefore) {
+  // Whatever the child allocated and freed, and however many times it ran: the caller's own state is intact.
+  std::vector<std::string> kept(100, std::string(100, 'x'));
+  for (int i = 0; i < 20; ++i) {
+    run_in_child(
+        "allocating",
+        [] {
+          std::vector<std::string> v;
+          for (int j = 0; j < 1000; ++j) v.emplace_back(200, 'y');
+        },
+        kFar);
+  }
+  for (const auto& s : kept) ASSERT_EQ(s, std::string(100, 'x'));
+}
+
+// Whether `pid` is gone or a zombie (a killed child of the exited death-test process, waiting for init).
+bool dead(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return true;
+  auto paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+}
+
+void expect_dead_soon(const std::filesystem::path& pid_file) {
+  const pid_t pid = std::stoi(test::read_file(pid_file));
+  for (int i = 0; i < 200 && !dead(pid); ++i) std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_TRUE(dead(pid)) << "process " << pid << " outlived the deadline";
+}
+
+// A body blocked for good (a read nobody answers) with a process it started: past the deadline both are gone, the
+// line names the step, the hook exits 1.
+void block_in_child_with_a_grandchild(const std::filesystem::path& dir) {
+  rootfs::arm_hook_deadline(seconds(30), "nvidia-container-runtime-hook");
+  run_in_child(
+      "applying the plan in the container",
+      [&] {
+        pid_t grandchild = ::fork();
+        if (grandchild == 0) {
+          ::pause();
+          ::_exit(0);
+        }
+        std::ofstream(dir / "grandchild") << grandchild;
+        int fds[2];
+        if (::pipe(fds) != 0) ::_exit(3);
+        char byte;
+        (void)!::read(fds[0], &byte, 1);
+      },
+      Clock::now() + milliseconds(300));
+  ::_exit(2);  // not reached
+}
+
+TEST(ApplyChildDeathTest, PastTheDeadlineABlockedBodyAndWhatItStartedAreKilledAndOneLineSaysWhat) {
+  GTEST_FLAG_SET(death_test_style, "fast");  // a fork: the child shares the test's temp dir
+  test::TempDir dir;
+  const auto start = Clock::now();
+  EXPECT_EXIT(block_in_child_with_a_grandchild(dir.path()), ::testing::ExitedWithCode(1),
+              "^[0-9T:.+-]+ nvidia-container-runtime-hook error: applying the plan in the container took longer than "
+              "30 s \\(the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT\\); its children were killed\n$");
+  EXPECT_LT(Clock::now() - start, seconds(5));
+  expect_dead_soon(dir / "grandchild");
+}
+
+// A body that no signal handler can reach: it waits for a vfork child (a wait only a fatal signal ends). Its SIGKILL
+// timer ends it; the line is written for it.
+void block_where_no_handler_runs(const std::filesystem::path& dir) {
+  rootfs::arm_hook_deadline(seconds(30), "nvidia-container-runtime-hook");
+  run_in_child(
+      "applying the plan in the container",
+      [&] {
+        std::ofstream(dir / "body") << ::getpid();
+        if (::vfork() == 0) {
+          for (;;) ::pause();
+        }
+      },
+      Clock::now() + milliseconds(300));
+  ::_exit(2);  // not reached
+}
+
+TEST(ApplyChildDeathTest, ABodyNoHandlerCanReachIsKilledAndTheLineIsStillWritten) {
+  GTEST_FLAG_SET(death_test_style, "fast");
+  test::TempDir dir;
+  const auto start = Clock::now();
+  EXPECT_EXIT(block_where_no_handler_runs(dir.path()), ::testing::ExitedWithCode(1),
+              "nvidia-container-runtime-hook error: applying the plan in the container took longer than 30 s");
+  EXPECT_LT(Clock::now() - start, seconds(5));
+  expect_dead_soon(dir / "body");
+}
+
+}  // namespace
+}  // namespace gpuhooks::plan
