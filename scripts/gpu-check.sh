@@ -14,7 +14,7 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-debian_packages=(runc libseccomp2 busybox-static libbpf1 libelf1)
+debian_packages=(runc libseccomp2 busybox-static)
 
 usage() {
   cat <<USAGE
@@ -156,9 +156,7 @@ for path in cdi legacy; do
     '"[nvidia-container-cli]\nroot = \($root | tojson)\ndebug = \($log | tojson)\nldconfig = \"@/sbin/ldconfig\"\n"
      + "[nvidia-container-runtime]\nmode = \($mode | tojson)\n"
      + "[nvidia-container-runtime.modes.cdi]\nspec-dirs = [\($specs | tojson)]"' >"$dir/config.toml"
-  hook_env=$(jq -n -c --arg cfg "$dir/config.toml" --arg ld "$(printf %s "${runc_env[@]}" | sed s/^LD_LIBRARY_PATH=//)" \
-    '["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NVIDIA_CTK_CONFIG_FILE_PATH=" + $cfg]
-     + (if $ld == "" then [] else ["LD_LIBRARY_PATH=" + $ld] end)')
+  hook_env=$(jq -n -c --arg cfg "$dir/config.toml" '["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "NVIDIA_CTK_CONFIG_FILE_PATH=" + $cfg]')
   make_bundle "$dir/bundle" '.process.env += ["NVIDIA_VISIBLE_DEVICES=all"] | .linux.devices = null
     | .hooks.prestart = [{path: "'"$prestart"'", args: ["nvidia-container-runtime-hook", "prestart"],
                           env: '"$hook_env"'}]'

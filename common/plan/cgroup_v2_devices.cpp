@@ -1,7 +1,8 @@
 #include "common/plan/cgroup_v2_devices.h"
 
-#include <bpf/bpf.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,6 +13,67 @@
 
 namespace gpuhooks::plan {
 namespace {
+
+// The six bpf(2) commands this file needs, called directly: a loader library would cost every prestart run its load
+// and relocation (libbpf with libelf and zlib: 0.24 ms an exec, measured here) for what each of these does, one
+// system call with its attribute block.
+int bpf(int cmd, bpf_attr& attr) { return static_cast<int>(::syscall(SYS_bpf, cmd, &attr, sizeof attr)); }
+
+int prog_query(int cgroup_fd, uint32_t* attach_flags, uint32_t* ids, uint32_t* count) {
+  bpf_attr attr{};
+  attr.query.target_fd = static_cast<uint32_t>(cgroup_fd);
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  attr.query.prog_ids = reinterpret_cast<uint64_t>(ids);
+  attr.query.prog_cnt = *count;
+  int r = bpf(BPF_PROG_QUERY, attr);
+  *attach_flags = attr.query.attach_flags;
+  *count = attr.query.prog_cnt;
+  return r;
+}
+
+int prog_fd_by_id(uint32_t id) {
+  bpf_attr attr{};
+  attr.prog_id = id;
+  return bpf(BPF_PROG_GET_FD_BY_ID, attr);
+}
+
+int prog_info(int prog_fd, bpf_prog_info* info) {
+  bpf_attr attr{};
+  attr.info.bpf_fd = static_cast<uint32_t>(prog_fd);
+  attr.info.info_len = sizeof *info;
+  attr.info.info = reinterpret_cast<uint64_t>(info);
+  return bpf(BPF_OBJ_GET_INFO_BY_FD, attr);
+}
+
+int prog_load(const std::vector<bpf_insn>& insns, std::string* log) {
+  static const char license[] = "Apache";
+  bpf_attr attr{};
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = reinterpret_cast<uint64_t>(insns.data());
+  attr.insn_cnt = static_cast<uint32_t>(insns.size());
+  attr.license = reinterpret_cast<uint64_t>(license);
+  std::memcpy(attr.prog_name, "gpuhooks_dev", sizeof "gpuhooks_dev");
+  if (log != nullptr) {
+    attr.log_level = 1;
+    attr.log_buf = reinterpret_cast<uint64_t>(log->data());
+    attr.log_size = static_cast<uint32_t>(log->size());
+  }
+  int fd = -1;
+  for (int attempt = 0; attempt < 5; ++attempt) {  // the verifier can ask to be asked again
+    fd = bpf(BPF_PROG_LOAD, attr);
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
+  return fd;
+}
+
+int prog_attach(int prog_fd, int cgroup_fd, uint32_t flags, bool attach) {
+  bpf_attr attr{};
+  attr.target_fd = static_cast<uint32_t>(cgroup_fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
+  attr.attach_type = BPF_CGROUP_DEVICE;
+  attr.attach_flags = flags;
+  return bpf(attach ? BPF_PROG_ATTACH : BPF_PROG_DETACH, attr);
+}
 
 bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
   bpf_insn i{};
@@ -47,16 +109,13 @@ struct Attached {
 
 std::vector<bpf_insn> instructions_of(int prog_fd, uint32_t id) {
   bpf_prog_info info{};
-  uint32_t len = sizeof info;
-  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0)
-    throw sys_error("cannot read device program " + std::to_string(id));
+  if (prog_info(prog_fd, &info) != 0) throw sys_error("cannot read device program " + std::to_string(id));
   std::vector<bpf_insn> insns(info.xlated_prog_len / sizeof(bpf_insn));
   if (insns.empty()) throw Error("device program " + std::to_string(id) + " shows no instructions");
   bpf_prog_info with{};
   with.xlated_prog_len = static_cast<uint32_t>(insns.size() * sizeof(bpf_insn));
   with.xlated_prog_insns = reinterpret_cast<uint64_t>(insns.data());
-  len = sizeof with;
-  if (bpf_obj_get_info_by_fd(prog_fd, &with, &len) != 0)
+  if (prog_info(prog_fd, &with) != 0)
     throw sys_error("cannot read the instructions of device program " + std::to_string(id));
   return insns;
 }
@@ -66,13 +125,13 @@ std::vector<Attached> attached_programs(int cgroup_fd, uint32_t& attach_flags) {
   uint32_t count = static_cast<uint32_t>(ids.size());
   for (int attempt = 0;; ++attempt) {
     count = static_cast<uint32_t>(ids.size());
-    if (bpf_prog_query(cgroup_fd, BPF_CGROUP_DEVICE, 0, &attach_flags, ids.data(), &count) == 0) break;
+    if (prog_query(cgroup_fd, &attach_flags, ids.data(), &count) == 0) break;
     if (errno != ENOSPC || attempt == 4) throw sys_error("cannot list the cgroup's device programs");
     ids.resize(ids.size() * 4);
   }
   std::vector<Attached> out;
   for (uint32_t i = 0; i < count; ++i) {
-    UniqueFd fd(bpf_prog_get_fd_by_id(ids[i]));
+    UniqueFd fd(prog_fd_by_id(ids[i]));
     if (!fd.valid()) {
       if (errno == EPERM || errno == EACCES) continue;  // e.g. an LSM's own program: not ours to replace
       throw sys_error("cannot open device program " + std::to_string(ids[i]));
@@ -88,10 +147,7 @@ std::vector<Attached> attached_programs(int cgroup_fd, uint32_t& attach_flags) {
 std::string verifier_says(const std::vector<bpf_insn>& insns) {
   int err = errno;
   std::string log(1 << 16, '\0');
-  LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_level = 1, .log_size = static_cast<uint32_t>(log.size()),
-              .log_buf = log.data());
-  UniqueFd again(
-      bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "gpuhooks_dev", "Apache", insns.data(), insns.size(), &opts));
+  UniqueFd again(prog_load(insns, &log));
   log.resize(log.find('\0'));
   while (!log.empty() && log.back() == '\n') log.pop_back();
   auto last = log.rfind('\n');
@@ -131,16 +187,15 @@ void allow_devices_v2(int cgroup_fd, const std::vector<CgroupRule>& rules) {
   }
   for (const auto& old : programs) {
     auto insns = device_filter(rules, old.insns);
-    UniqueFd prog(
-        bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "gpuhooks_dev", "Apache", insns.data(), insns.size(), nullptr));
+    UniqueFd prog(prog_load(insns, nullptr));
     if (!prog.valid()) throw Error("cannot load the device program with the GPU rules: " + verifier_says(insns));
     // Attach the new program before the old one goes, so the cgroup is never without a filter.
     // The flags the runtime attached with: the kernel refuses a different mode on the same cgroup.
     uint32_t flags = attach_flags & (BPF_F_ALLOW_MULTI | BPF_F_ALLOW_OVERRIDE);
-    if (bpf_prog_attach(prog.get(), cgroup_fd, BPF_CGROUP_DEVICE, flags) != 0)
+    if (prog_attach(prog.get(), cgroup_fd, flags, true) != 0)
       throw sys_error("cannot attach the device program with the GPU rules");
     if (flags & BPF_F_ALLOW_MULTI) {
-      if (bpf_prog_detach2(old.fd.get(), cgroup_fd, BPF_CGROUP_DEVICE) != 0)
+      if (prog_attach(old.fd.get(), cgroup_fd, 0, false) != 0)
         throw sys_error("cannot detach the runtime's device program " + std::to_string(old.id));
     }
   }
