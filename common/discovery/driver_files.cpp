@@ -126,9 +126,10 @@ void add_firmware(const LibraryLocator& locator, const std::string& version, con
   if (!opts.kernel_release.empty()) roots.push_back("/lib/firmware/" + opts.kernel_release);
   roots.push_back("/lib/firmware");
   if (!prefix.empty()) roots.push_back(prefix + "/firmware");
-  std::set<std::string> seen;
+  std::set<std::string> seen, searched;
   for (const auto& root : roots) {
     std::string dir = join(root, "nvidia/" + version);
+    if (!searched.insert(dir).second) continue;  // a kernel custom path that is the driver folder, as on the H100 host
     int err = 0;
     if (!locator.root().try_open(dir, O_PATH | O_DIRECTORY, rootfs::Follow::kAll, &err).valid()) continue;
     auto names = locator.root().list_dir(dir);
