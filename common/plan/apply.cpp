@@ -59,20 +59,19 @@ unsigned long host_mount_flags(int fd) {
 }
 
 Clone clone_source(const std::string& host_path, const std::string& path, uint64_t attrs) {
-  UniqueFd src(::open(host_path.c_str(), O_PATH | O_CLOEXEC));
-  if (!src.valid()) throw sys_error("cannot open " + host_path + " on the host");
+  // Cloned by path (symlinks followed, as open(2) would): the clone's own fd answers fstat and fstatvfs.
+  Clone c{path, UniqueFd(::open_tree(AT_FDCWD, host_path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)), false};
+  if (!c.tree.valid()) throw sys_error("cannot open " + host_path + " on the host");
   struct stat st {};
-  if (::fstat(src.get(), &st) != 0) throw sys_error("cannot stat " + host_path);
-  Clone c{path, UniqueFd(::open_tree(src.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH)),
-          S_ISDIR(st.st_mode)};
-  if (!c.tree.valid()) throw sys_error("cannot clone a mount of " + host_path);
+  if (::fstat(c.tree.get(), &st) != 0) throw sys_error("cannot stat " + host_path);
+  c.directory = S_ISDIR(st.st_mode);
   struct mount_attr attr {};
   attr.attr_set = attrs;
   if (::mount_setattr(c.tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) return c;
   // Linux 5.6 to 5.11 (Debian 11's 5.10) have open_tree and move_mount but not mount_setattr: the flags are set by
   // a bind remount of the attached mount instead, before anything else in the container can see it.
   if (errno != ENOSYS) throw sys_error("cannot set the mount flags of " + host_path);
-  c.remount_flags = ms_flags(attrs) | host_mount_flags(src.get());
+  c.remount_flags = ms_flags(attrs) | host_mount_flags(c.tree.get());
   return c;
 }
 
