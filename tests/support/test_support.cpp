@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace gpuhooks::test {
 
@@ -136,5 +137,18 @@ std::filesystem::path executable(const std::string& name) {
   return dir && *dir ? std::filesystem::path(dir) / name : built(name);
 }
 std::filesystem::path source_dir() { return GPUHOOKS_SOURCE_DIR; }
+
+bool dead(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return true;
+  auto paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
+}
+
+bool dead_soon(pid_t pid) {
+  for (int i = 0; i < 200 && !dead(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return dead(pid);
+}
 
 }  // namespace gpuhooks::test

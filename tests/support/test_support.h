@@ -1,6 +1,8 @@
 #pragma once
 // Small pieces every test needs: a scratch directory removed at the end, file helpers for building fixtures,
 // and running a program to collect its exit code and output.
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -53,6 +55,11 @@ std::string error_of(F&& f) {
 // (Debian 11's 5.10), which have open_tree and move_mount but not mount_setattr. A seccomp filter (no_new_privs is
 // set with it); every other system call is allowed. False when the filter cannot be installed.
 bool deny_mount_setattr();
+
+// Whether process `pid` is gone or a zombie (a killed child of an exited death-test process, waiting for init to
+// reap it); dead_soon waits up to 2 s for it.
+bool dead(pid_t pid);
+bool dead_soon(pid_t pid);
 
 // Path of a built executable of this project (build dir).
 std::filesystem::path built(const std::string& name);

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -81,19 +80,9 @@ TEST(ApplyChild, AfterTheChildTheCallerGoesOnAsBefore) {
   for (const auto& s : kept) ASSERT_EQ(s, std::string(100, 'x'));
 }
 
-// Whether `pid` is gone or a zombie (a killed child of the exited death-test process, waiting for init).
-bool dead(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(stat, text)) return true;
-  auto paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
-}
-
 void expect_dead_soon(const std::filesystem::path& pid_file) {
   const pid_t pid = std::stoi(test::read_file(pid_file));
-  for (int i = 0; i < 200 && !dead(pid); ++i) std::this_thread::sleep_for(milliseconds(10));
-  EXPECT_TRUE(dead(pid)) << "process " << pid << " outlived the deadline";
+  EXPECT_TRUE(test::dead_soon(pid)) << "process " << pid << " outlived the deadline";
 }
 
 // A body blocked for good (a read nobody answers) with a process it started: past the deadline both are gone, the

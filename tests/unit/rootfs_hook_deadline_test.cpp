@@ -49,15 +49,6 @@ TEST(HookDeadline, ArmedItIsTheTimeoutAfterTheStart) {
   disarm_hook_deadline();
 }
 
-// Whether `pid` is gone or a zombie (a killed child of the exited test process, waiting for init to reap it).
-bool dead(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(stat, text)) return true;
-  auto paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z';
-}
-
 // The hook blocked for good (a read from a pipe nobody writes), with a child and a temporary file in flight.
 void block_with_a_child_and_a_temp_file(const std::filesystem::path& dir) {
   int dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -87,8 +78,7 @@ TEST(HookDeadlineDeathTest, PastItTheChildIsKilledTheTempFileRemovedAndOneLineSa
               "NVIDIA_CTK_HOOK_TIMEOUT\\); its children were killed\n$");
   EXPECT_FALSE(std::filesystem::exists(dir / ".ld.so.cache.gpuhooks-x"));
   const pid_t child = std::stoi(test::read_file(dir / "child"));
-  for (int i = 0; i < 200 && !dead(child); ++i) std::this_thread::sleep_for(milliseconds(10));
-  EXPECT_TRUE(dead(child)) << "child " << child << " outlived the hook's deadline";
+  EXPECT_TRUE(test::dead_soon(child)) << "child " << child << " outlived the hook's deadline";
 }
 
 TEST(HookStep, TheStepBeforeComesBackWhenTheScopeEnds) {
