@@ -166,6 +166,12 @@ class TargetFolders {
     }
     return open_.emplace(dir, std::move(fd)).first->second.get();
   }
+  // A folder a directory was just mounted over, and those under it: later targets there go into the mount.
+  void covered(const std::string& dir) {
+    std::erase_if(open_, [&](const auto& f) {
+      return f.first == dir || (f.first.size() > dir.size() && f.first.starts_with(dir) && f.first[dir.size()] == '/');
+    });
+  }
 
  private:
   const rootfs::InRoot& root_;
@@ -249,6 +255,7 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
         throw sys_error("cannot mount over " + c.path + " in the container");
       undo.mounted(c.path);
       if (c.remount_flags != 0) remount(c);
+      if (c.directory) folders.covered(c.path);
     }
     make_links(root, plan.links, undo);
     if (!plan.own_hooks.empty()) {

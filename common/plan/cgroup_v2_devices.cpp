@@ -1,6 +1,7 @@
 #include "common/plan/cgroup_v2_devices.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,9 +60,19 @@ int prog_load(const std::vector<bpf_insn>& insns, std::string* log) {
     attr.log_size = static_cast<uint32_t>(log->size());
   }
   int fd = -1;
+  bool raised = false;
   for (int attempt = 0; attempt < 5; ++attempt) {  // the verifier can ask to be asked again
     fd = bpf(BPF_PROG_LOAD, attr);
-    if (fd >= 0 || errno != EAGAIN) break;
+    if (fd >= 0) break;
+    // Before Linux 5.11 a program's memory counts against RLIMIT_MEMLOCK, which the runtime's and systemd's device
+    // programs share: raised once, as libbpf does.
+    if (errno == EPERM && !raised) {
+      raised = true;
+      const struct rlimit unlimited { RLIM_INFINITY, RLIM_INFINITY };
+      if (::setrlimit(RLIMIT_MEMLOCK, &unlimited) == 0) continue;
+      errno = EPERM;
+    }
+    if (errno != EAGAIN) break;
   }
   return fd;
 }

@@ -88,14 +88,14 @@ void set_step(std::string_view what) {
 
 }  // namespace
 
-void report_hook_deadline() noexcept {
+void report_hook_deadline(bool remove_temp_files) noexcept {
   for (auto& child : g_children) {
     pid_t target = child.load();
     if (target != 0) ::kill(target, SIGKILL);
   }
   for (auto& temp : g_temps) {
     int dir = temp.dir.load();
-    if (dir >= 0) ::unlinkat(dir, temp.name, 0);
+    if (remove_temp_files && dir >= 0) ::unlinkat(dir, temp.name, 0);
   }
   Line line;
   add_timestamp(line);
@@ -108,6 +108,14 @@ void report_hook_deadline() noexcept {
     line.add_number(g_timeout_ms), line.add(" ms");
   }
   line.add(" (the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT); its children were killed\n");
+  ssize_t ignored = ::write(STDERR_FILENO, line.text, line.size);
+  (void)ignored;
+}
+
+void report_hook_error(const char* message) noexcept {
+  Line line;
+  add_timestamp(line);
+  line.add(g_program), line.add(" error: "), line.add(message), line.add("\n");
   ssize_t ignored = ::write(STDERR_FILENO, line.text, line.size);
   (void)ignored;
 }

@@ -39,8 +39,13 @@ void arm_hook_deadline(std::chrono::milliseconds timeout, const char* program,
 void arm_alarm(void (*handler)(int), std::chrono::microseconds after, const char* what);
 
 // What the deadline's handler does before it exits 1, for a child that stands in for the hook (async-signal-safe):
-// kills the registered children, removes the registered temporary files, writes the deadline's line to stderr.
-void report_hook_deadline() noexcept;
+// kills the registered children, removes the registered temporary files (unless `remove_temp_files` is false: a
+// caller whose fd table is not the one they were registered from), writes the deadline's line to stderr.
+void report_hook_deadline(bool remove_temp_files = true) noexcept;
+
+// "<time> <program> error: <message>" on stderr, in the logger's format, without allocating: for a hook that must
+// not touch its heap any more.
+void report_hook_error(const char* message) noexcept;
 
 // Cancels the timer (tests; a hook simply exits).
 void disarm_hook_deadline();
