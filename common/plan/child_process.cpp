@@ -38,9 +38,9 @@ struct Waited {
   int status = 0;
 };
 
-// Waits for `pid` until the deadline; past it kills the process group `group` (every process of ours under it) and
-// the process. A child that cannot be waited for (a caller left SIGCHLD ignored) is an Error, never a success.
-Waited wait_until(pid_t pid, pid_t group, Clock::time_point deadline, const std::string& what) {
+// Waits for `pid` until the deadline; past it kills the process. A child that cannot be waited for (a caller left
+// SIGCHLD ignored) is an Error, never a success.
+Waited wait_until(pid_t pid, Clock::time_point deadline, const std::string& what) {
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   for (;;) {
     int status = 0;
@@ -49,7 +49,6 @@ Waited wait_until(pid_t pid, pid_t group, Clock::time_point deadline, const std:
     if (r < 0 && errno != EINTR) throw sys_error("cannot wait for " + what);
     int left = ms_left(deadline);
     if (left == 0) {
-      if (group > 0) ::kill(-group, SIGKILL);
       ::kill(pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
@@ -119,22 +118,37 @@ extern "C" void on_apply_child_deadline(int) {
   ::_exit(1);
 }
 
-// The child's timers: SIGALRM at the deadline, and a SIGKILL 100 ms later for a child that no handler can reach
-// (a wait that only a fatal signal ends, as a vfork parent's).
-void arm_child_deadline(Clock::time_point deadline) {
-  const auto left = std::max(std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()),
-                             std::chrono::microseconds(1));
-  rootfs::arm_alarm(on_apply_child_deadline, left, "the child's deadline");
+// The time to `when`, at least 1 us: a timer of zero would be disarmed, never fired.
+std::chrono::microseconds time_to(Clock::time_point when) {
+  return std::max(std::chrono::duration_cast<std::chrono::microseconds>(when - Clock::now()),
+                  std::chrono::microseconds(1));
+}
+
+// A POSIX timer that sends this process SIGKILL at `when` (any process: SIGKILL needs no handler, and ends a wait
+// that only a fatal signal ends). Its id; Error naming `what` when it cannot be set.
+int sigkill_at(Clock::time_point when, const char* what) {
   struct sigevent ev {};
   ev.sigev_notify = SIGEV_SIGNAL;
   ev.sigev_signo = SIGKILL;
   int timer = -1;
-  if (::syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &timer) != 0) throw sys_error("cannot set the child's timer");
-  const auto kill_after = left + std::chrono::milliseconds(100);
-  struct itimerspec when {};
-  when.it_value.tv_sec = static_cast<time_t>(kill_after.count() / 1000000);
-  when.it_value.tv_nsec = static_cast<long>(kill_after.count() % 1000000 * 1000);
-  if (::syscall(SYS_timer_settime, timer, 0, &when, nullptr) != 0) throw sys_error("cannot set the child's timer");
+  if (::syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &timer) != 0)
+    throw sys_error(std::string("cannot set ") + what);
+  const auto left = time_to(when);
+  struct itimerspec at {};
+  at.it_value.tv_sec = static_cast<time_t>(left.count() / 1000000);
+  at.it_value.tv_nsec = static_cast<long>(left.count() % 1000000 * 1000);
+  if (::syscall(SYS_timer_settime, timer, 0, &at, nullptr) != 0) {
+    ::syscall(SYS_timer_delete, timer);
+    throw sys_error(std::string("cannot set ") + what);
+  }
+  return timer;
+}
+
+// The child's timers: SIGALRM at the deadline, and a SIGKILL 100 ms later for a child that no handler can reach
+// (a wait that only a fatal signal ends, as a vfork parent's). Both end with the child.
+void arm_child_deadline(Clock::time_point deadline) {
+  rootfs::arm_alarm(on_apply_child_deadline, time_to(deadline), "the child's deadline");
+  sigkill_at(deadline + std::chrono::milliseconds(100), "the child's timer");
 }
 
 int child_main(void* p) {
@@ -203,24 +217,13 @@ pid_t start_child(ChildArgs& args, [[maybe_unused]] const ChildStack& stack) {
 // that no signal can end (an uninterruptible sleep in a hung filesystem). Deleted when the child has ended in time.
 class SelfKillTimer {
  public:
-  explicit SelfKillTimer(Clock::time_point when) {
-    struct sigevent ev {};
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = SIGKILL;
-    if (::syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &timer_) != 0) throw sys_error("cannot set the hook's timer");
-    const auto left = std::max(std::chrono::duration_cast<std::chrono::microseconds>(when - Clock::now()),
-                               std::chrono::microseconds(1));
-    struct itimerspec at {};
-    at.it_value.tv_sec = static_cast<time_t>(left.count() / 1000000);
-    at.it_value.tv_nsec = static_cast<long>(left.count() % 1000000 * 1000);
-    ::syscall(SYS_timer_settime, timer_, 0, &at, nullptr);
-  }
+  explicit SelfKillTimer(Clock::time_point when) : timer_(sigkill_at(when, "the hook's timer")) {}
   ~SelfKillTimer() { ::syscall(SYS_timer_delete, timer_); }
   SelfKillTimer(const SelfKillTimer&) = delete;
   SelfKillTimer& operator=(const SelfKillTimer&) = delete;
 
  private:
-  int timer_ = -1;
+  int timer_;
 };
 
 // After a child that shared our memory was killed: its group killed too, one line, exit 1, with nothing of the heap
@@ -246,18 +249,18 @@ void run_in_child(const std::string& what, const std::function<void()>& body, Cl
   rootfs::HookStep step(what);  // what the deadline's line names; set here, as the child never ends a scope
   SharedPage shared;
   ChildStack stack;
-  // Our own deadline waits until the child has ended: while it runs, its timers are the deadline.
-  sigset_t alarm, old;
-  ::sigemptyset(&alarm);
-  ::sigaddset(&alarm, SIGALRM);
-  ::sigprocmask(SIG_BLOCK, &alarm, &old);
-  ChildArgs args{&body, shared.get(), ::getpid(), deadline, old};
-  ::sigdelset(&args.mask, SIGALRM);
   siginfo_t info{};
   {
-    SelfKillTimer last_resort(
-        std::max(deadline, rootfs::hook_deadline() == Clock::time_point::max() ? deadline : rootfs::hook_deadline()) +
-        std::chrono::seconds(1));
+    const Clock::time_point hook = rootfs::hook_deadline();
+    SelfKillTimer last_resort((hook == Clock::time_point::max() ? deadline : std::max(deadline, hook)) +
+                              std::chrono::seconds(1));
+    // Our own deadline waits until the child has ended: while it runs, its timers are the deadline.
+    sigset_t alarm, old;
+    ::sigemptyset(&alarm);
+    ::sigaddset(&alarm, SIGALRM);
+    ::sigprocmask(SIG_BLOCK, &alarm, &old);
+    ChildArgs args{&body, shared.get(), ::getpid(), deadline, old};
+    ::sigdelset(&args.mask, SIGALRM);
     g_shared = shared.get();
     const pid_t pid = start_child(args, stack);
     if (pid < 0) {
@@ -277,8 +280,8 @@ void run_in_child(const std::string& what, const std::function<void()>& body, Cl
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
   }
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (shared.get()->error_size > 0) throw Error(std::string(shared.get()->error, shared.get()->error_size));
   if (info.si_status != 0) throw Error(what + ": the child exited with status " + std::to_string(info.si_status));
 }
@@ -323,7 +326,7 @@ void run_hook(const Hook& hook, const std::string& state_json, Clock::time_point
   state.reset();
   rootfs::HookChild killed_at_the_hooks_deadline(pid);
   std::string name = "hook " + hook.path + (hook.args.size() > 1 ? " " + hook.args[1] : "");
-  Waited w = wait_until(pid, 0, deadline, name);
+  Waited w = wait_until(pid, deadline, name);
   if (w.timed_out) throw Error(timeout_text(name, start, deadline));
   if (!WIFEXITED(w.status) || WEXITSTATUS(w.status) != 0) throw Error(name + " " + describe_status(w.status));
 }

@@ -88,6 +88,22 @@ void set_step(std::string_view what) {
 
 }  // namespace
 
+namespace {
+
+// "<time> <program> error: " + what `add` appends + "\n", written to stderr at once.
+template <typename Add>
+void write_error_line(Add add) noexcept {
+  Line line;
+  add_timestamp(line);
+  line.add(g_program), line.add(" error: ");
+  add(line);
+  line.add("\n");
+  ssize_t ignored = ::write(STDERR_FILENO, line.text, line.size);
+  (void)ignored;
+}
+
+}  // namespace
+
 void report_hook_deadline(bool remove_temp_files) noexcept {
   for (auto& child : g_children) {
     pid_t target = child.load();
@@ -97,27 +113,20 @@ void report_hook_deadline(bool remove_temp_files) noexcept {
     int dir = temp.dir.load();
     if (remove_temp_files && dir >= 0) ::unlinkat(dir, temp.name, 0);
   }
-  Line line;
-  add_timestamp(line);
-  line.add(g_program), line.add(" error: ");
-  line.add(g_step_changing.load() || g_step[0] == '\0' ? "the hook" : g_step);
-  line.add(" took longer than ");
-  if (g_timeout_ms % 1000 == 0) {
-    line.add_number(g_timeout_ms / 1000), line.add(" s");
-  } else {
-    line.add_number(g_timeout_ms), line.add(" ms");
-  }
-  line.add(" (the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT); its children were killed\n");
-  ssize_t ignored = ::write(STDERR_FILENO, line.text, line.size);
-  (void)ignored;
+  write_error_line([](Line& line) {
+    line.add(g_step_changing.load() || g_step[0] == '\0' ? "the hook" : g_step);
+    line.add(" took longer than ");
+    if (g_timeout_ms % 1000 == 0) {
+      line.add_number(g_timeout_ms / 1000), line.add(" s");
+    } else {
+      line.add_number(g_timeout_ms), line.add(" ms");
+    }
+    line.add(" (the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT); its children were killed");
+  });
 }
 
 void report_hook_error(const char* message) noexcept {
-  Line line;
-  add_timestamp(line);
-  line.add(g_program), line.add(" error: "), line.add(message), line.add("\n");
-  ssize_t ignored = ::write(STDERR_FILENO, line.text, line.size);
-  (void)ignored;
+  write_error_line([message](Line& line) { line.add(message); });
 }
 
 std::chrono::seconds hook_timeout(const char* value, std::chrono::seconds fallback) {

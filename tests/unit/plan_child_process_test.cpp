@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -96,35 +97,41 @@ void expect_dead_soon(const std::filesystem::path& pid_file) {
   EXPECT_TRUE(test::dead_soon(pid)) << "process " << pid << " outlived the deadline";
 }
 
+// The line the hook's deadline writes when an apply child of a hook with a 30 s deadline runs out of its own.
+constexpr const char* kApplyDeadlineLine =
+    "^[0-9T:.+-]+ nvidia-container-runtime-hook error: applying the plan in the container took longer than 30 s "
+    "\\(the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT\\); its children were killed\n$";
+
+// `body` as the apply child of a hook whose deadline is 30 s, with 300 ms of its own; never returns (the deadline
+// ends the hook first, or the test fails on exit status 2).
+[[noreturn]] void apply_for_300_ms(const std::function<void()>& body) {
+  rootfs::arm_hook_deadline(seconds(30), "nvidia-container-runtime-hook");
+  run_in_child("applying the plan in the container", body, Clock::now() + milliseconds(300));
+  ::_exit(2);
+}
+
 // A body blocked for good (a read nobody answers) with a process it started: past the deadline both are gone, the
 // line names the step, the hook exits 1.
 void block_in_child_with_a_grandchild(const std::filesystem::path& dir) {
-  rootfs::arm_hook_deadline(seconds(30), "nvidia-container-runtime-hook");
-  run_in_child(
-      "applying the plan in the container",
-      [&] {
-        pid_t grandchild = ::fork();
-        if (grandchild == 0) {
-          ::pause();
-          ::_exit(0);
-        }
-        std::ofstream(dir / "grandchild") << grandchild;
-        int fds[2];
-        if (::pipe(fds) != 0) ::_exit(3);
-        char byte;
-        (void)!::read(fds[0], &byte, 1);
-      },
-      Clock::now() + milliseconds(300));
-  ::_exit(2);  // not reached
+  apply_for_300_ms([&] {
+    pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    std::ofstream(dir / "grandchild") << grandchild;
+    int fds[2];
+    if (::pipe(fds) != 0) ::_exit(3);
+    char byte;
+    (void)!::read(fds[0], &byte, 1);
+  });
 }
 
 TEST(ApplyChildDeathTest, PastTheDeadlineABlockedBodyAndWhatItStartedAreKilledAndOneLineSaysWhat) {
   GTEST_FLAG_SET(death_test_style, "fast");  // a fork: the child shares the test's temp dir
   test::TempDir dir;
   const auto start = Clock::now();
-  EXPECT_EXIT(block_in_child_with_a_grandchild(dir.path()), ::testing::ExitedWithCode(1),
-              "^[0-9T:.+-]+ nvidia-container-runtime-hook error: applying the plan in the container took longer than "
-              "30 s \\(the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT\\); its children were killed\n$");
+  EXPECT_EXIT(block_in_child_with_a_grandchild(dir.path()), ::testing::ExitedWithCode(1), kApplyDeadlineLine);
   EXPECT_LT(Clock::now() - start, seconds(5));
   expect_dead_soon(dir / "grandchild");
 }
@@ -132,32 +139,25 @@ TEST(ApplyChildDeathTest, PastTheDeadlineABlockedBodyAndWhatItStartedAreKilledAn
 // A body that no signal handler can reach: it waits for a vfork child (a wait only a fatal signal ends). Its SIGKILL
 // timer ends it; the line is written for it, and the vfork child, in its group, is killed with it.
 void block_where_no_handler_runs(const std::filesystem::path& dir) {
-  rootfs::arm_hook_deadline(seconds(30), "nvidia-container-runtime-hook");
   const std::string pid_file = (dir / "vforked").string();
-  run_in_child(
-      "applying the plan in the container",
-      [&] {
-        if (::vfork() == 0) {
-          // Only system calls here: this process runs in its parent's memory.
-          char text[24];
-          int n = std::snprintf(text, sizeof text, "%d", static_cast<int>(::getpid()));
-          int fd = ::open(pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-          (void)!::write(fd, text, static_cast<size_t>(n));
-          ::close(fd);
-          for (;;) ::pause();
-        }
-      },
-      Clock::now() + milliseconds(300));
-  ::_exit(2);  // not reached
+  apply_for_300_ms([&] {
+    if (::vfork() == 0) {
+      // Only system calls here: this process runs in its parent's memory.
+      char text[24];
+      int n = std::snprintf(text, sizeof text, "%d", static_cast<int>(::getpid()));
+      int fd = ::open(pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      (void)!::write(fd, text, static_cast<size_t>(n));
+      ::close(fd);
+      for (;;) ::pause();
+    }
+  });
 }
 
 TEST(ApplyChildDeathTest, ABodyNoHandlerCanReachIsKilledAndTheLineIsStillWritten) {
   GTEST_FLAG_SET(death_test_style, "fast");
   test::TempDir dir;
   const auto start = Clock::now();
-  EXPECT_EXIT(block_where_no_handler_runs(dir.path()), ::testing::ExitedWithCode(1),
-              "^[0-9T:.+-]+ nvidia-container-runtime-hook error: applying the plan in the container took longer than "
-              "30 s \\(the hook's deadline, NVIDIA_CTK_HOOK_TIMEOUT\\); its children were killed\n$");
+  EXPECT_EXIT(block_where_no_handler_runs(dir.path()), ::testing::ExitedWithCode(1), kApplyDeadlineLine);
   EXPECT_LT(Clock::now() - start, seconds(5));
   expect_dead_soon(dir / "vforked");
 }
