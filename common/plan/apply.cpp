@@ -75,8 +75,17 @@ Clone clone_source(const std::string& host_path, const std::string& path, uint64
   return c;
 }
 
+// The mounts first, in the plan's order (order_mounts), then the device nodes: runc makes a spec's mounts before its
+// linux.devices, and libnvidia-container the driver's files before its nodes.
 std::vector<Clone> clone_sources(const Plan& plan) {
   std::vector<Clone> clones;
+  for (const auto& m : plan.mounts) {
+    uint64_t attrs = MOUNT_ATTR_NOSUID;
+    if (!m.devices) attrs |= MOUNT_ATTR_NODEV;
+    if (m.read_only) attrs |= MOUNT_ATTR_RDONLY;
+    if (m.no_exec) attrs |= MOUNT_ATTR_NOEXEC;
+    clones.push_back(clone_source(m.host_path, m.path, attrs));
+  }
   for (const auto& n : plan.device_nodes) {
     // As libnvidia-container: a node must be the one the plan names (a host that changed since is an error).
     struct stat st {};
@@ -86,13 +95,6 @@ std::vector<Clone> clone_sources(const Plan& plan) {
       throw Error("invalid device node " + n.host_path + ": not " + std::string(1, n.type) + " " +
                   std::to_string(n.major) + ":" + std::to_string(n.minor));
     clones.push_back(clone_source(n.host_path, n.path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));
-  }
-  for (const auto& m : plan.mounts) {
-    uint64_t attrs = MOUNT_ATTR_NOSUID;
-    if (!m.devices) attrs |= MOUNT_ATTR_NODEV;
-    if (m.read_only) attrs |= MOUNT_ATTR_RDONLY;
-    if (m.no_exec) attrs |= MOUNT_ATTR_NOEXEC;
-    clones.push_back(clone_source(m.host_path, m.path, attrs));
   }
   return clones;
 }
@@ -148,7 +150,9 @@ void remount(const Clone& c) {
 }
 
 // The folders of the mount targets, each opened (or made, with its missing ancestors on undo) once: the second and
-// later files of a folder cost no lookup of the folder again.
+// later files of a folder cost no lookup of the folder again. A folder kept open never has a directory mounted over
+// it later: the plan's mounts come shallowest first (order_mounts), so a directory's mount is made before any
+// target under it is looked up.
 class TargetFolders {
  public:
   TargetFolders(const rootfs::InRoot& root, Undo& undo) : root_(root), undo_(undo) {}
@@ -166,13 +170,6 @@ class TargetFolders {
     }
     return open_.emplace(dir, std::move(fd)).first->second.get();
   }
-  // A folder a directory was just mounted over, and those under it: later targets there go into the mount.
-  void covered(const std::string& dir) {
-    std::erase_if(open_, [&](const auto& f) {
-      return f.first == dir || (f.first.size() > dir.size() && f.first.starts_with(dir) && f.first[dir.size()] == '/');
-    });
-  }
-
  private:
   const rootfs::InRoot& root_;
   Undo& undo_;
@@ -255,7 +252,6 @@ void apply_inside(const Plan& plan, std::vector<Clone>& clones, const ApplyConte
         throw sys_error("cannot mount over " + c.path + " in the container");
       undo.mounted(c.path);
       if (c.remount_flags != 0) remount(c);
-      if (c.directory) folders.covered(c.path);
     }
     make_links(root, plan.links, undo);
     if (!plan.own_hooks.empty()) {

@@ -1,6 +1,19 @@
 #include "common/plan/plan.h"
 
+#include <algorithm>
+
+#include "common/cdi/registry/clean_path.h"
+
 namespace gpuhooks::plan {
+
+void order_mounts(Plan& plan) {
+  auto depth = [](const Mount& m) {
+    const std::string clean = cdi::clean_path(m.path);
+    return std::count(clean.begin(), clean.end(), '/');
+  };
+  std::stable_sort(plan.mounts.begin(), plan.mounts.end(),
+                   [&](const Mount& a, const Mount& b) { return depth(a) < depth(b); });
+}
 
 nlohmann::json to_json(const Plan& p) {
   using json = nlohmann::json;

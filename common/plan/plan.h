@@ -64,4 +64,9 @@ struct Plan {
 
 nlohmann::json to_json(const Plan& plan);
 
+// The mounts in the order they are made: shallowest destination first, in their order otherwise (a stable sort by
+// the number of '/' in the cleaned path), as the runtimes' CDI path orders a spec's mounts (cdi.md §4.7). A directory
+// mounted after a file under it would hide that file; in this order it never is.
+void order_mounts(Plan& plan);
+
 }  // namespace gpuhooks::plan

@@ -90,6 +90,7 @@ Resolution resolve(const request::Request& request, const config::HookConfig& co
   if (config.mode != "legacy") {
     cdi_failure = try_cdi(r, request, config);
     if (cdi_failure.empty()) {
+      order_mounts(r.plan);
       r.path = "cdi";
       r.reason = "every requested device resolves in the CDI registry (" + join(config.cdi_spec_dirs, ", ") + ")";
       return r;
@@ -98,6 +99,7 @@ Resolution resolve(const request::Request& request, const config::HookConfig& co
   if (config.mode != "cdi") {
     legacy_failure = try_legacy(r, request, config, generate);
     if (legacy_failure.empty()) {
+      order_mounts(r.plan);
       r.path = "legacy";
       r.reason = config.mode == "legacy" ? "mode legacy: driver files from " + config.cli.root
                                          : cdi_failure + "; legacy discovery of " + config.cli.root + " serves it";

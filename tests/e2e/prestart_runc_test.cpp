@@ -283,6 +283,26 @@ TEST(PrestartCdi, AStaleSpecServesWithAWarningThatNamesTheFix) {
       << log;
 }
 
+// A spec that lists a file before the host directory it is mounted into: the container sees both, as runc's CDI
+// path would give them (shallowest mount first), the directory's own files and the file inside it.
+TEST(PrestartCdi, AFileListedBeforeTheDirectoryItLiesInStaysVisible) {
+  const auto& host = shared_simulated_host(1);
+  PrestartConfig config(host, "cdi");
+  test::write_file(config.dir / "share/own", "the directory's file\n");
+  test::write_file(config.dir / "share/a", "");  // the mount point is there: nothing is made in the host folder
+  test::write_file(config.dir / "a", "the file mounted into it\n");
+  test::write_file(config.spec_dir / "nvidia.yaml",
+                   "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- name: '0'\n  containerEdits:\n"
+                   "    mounts:\n    - {hostPath: " + (config.dir / "a").string() +
+                       ", containerPath: /opt/gh/a, options: [ro, bind]}\n"
+                       "    - {hostPath: " + (config.dir / "share").string() +
+                       ", containerPath: /opt/gh, options: [bind]}\n");
+  auto r = run_with_gpus(config, "0", "cat /opt/gh/own /opt/gh/a");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "the directory's file\nthe file mounted into it\n");
+  EXPECT_EQ(test::read_file(config.dir / "share/a"), "");
+}
+
 TEST(PrestartCdi, NoSpecAndNoFallbackFailsTheStartInModeCdi) {
   const auto& host = shared_simulated_host(1);
   PrestartConfig config(host, "cdi");

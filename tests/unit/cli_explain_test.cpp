@@ -145,6 +145,22 @@ TEST_F(CliExplain, ASpecThatResolvesEveryDeviceServesTheContainer) {
   EXPECT_EQ(e["plan"]["env"], json({"NVIDIA_VISIBLE_DEVICES=void"}));
 }
 
+// A spec may list a file before the directory it lies in: the plan mounts the directory first, as the runtimes'
+// CDI path would (shallowest first, ties in the spec's order), so the directory never hides the file.
+TEST_F(CliExplain, MountsAreMadeShallowestFirstAndInTheSpecsOrderOtherwise) {
+  write_file(dir_ / "cdi/nvidia.yaml",
+             "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- name: '0'\n  containerEdits:\n    mounts:\n"
+             "    - {hostPath: /etc/hostname, containerPath: /opt/gh/a}\n"
+             "    - {hostPath: /etc/hosts, containerPath: /opt/z}\n"
+             "    - {hostPath: /etc, containerPath: /opt/gh}\n"
+             "    - {hostPath: /etc/hosts, containerPath: /opt/gh/b}\n"
+             "    - {hostPath: /etc/passwd, containerPath: /opt/./y/}\n");
+  json e = explained({"NVIDIA_VISIBLE_DEVICES=0"});
+  ASSERT_EQ(e["path"], "cdi") << e.dump();
+  EXPECT_EQ(paths(e["plan"]["mounts"]), (std::vector<std::string>{"/opt/z", "/opt/gh", "/opt/./y/", "/opt/gh/a",
+                                                                  "/opt/gh/b"}));
+}
+
 TEST_F(CliExplain, ModeLegacyIgnoresASpecThatWouldResolve) {
   write_file(dir_ / "cdi/nvidia.yaml",
              "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- name: '0'\n  containerEdits: {env: [A=1]}\n");

@@ -162,6 +162,70 @@ TEST(ApplyChildDeathTest, ABodyNoHandlerCanReachIsKilledAndTheLineIsStillWritten
   expect_dead_soon(dir / "vforked");
 }
 
+// A cgroup v1 freezer group of the test's own: a process frozen there ignores every signal, SIGKILL included, until
+// the group is thawed (as a process held by a hung filesystem does). Thawed and removed at the end.
+class FreezerGroup {
+ public:
+  static constexpr const char* kRoot = "/sys/fs/cgroup/freezer";
+  static bool available() { return std::filesystem::exists(std::filesystem::path(kRoot) / "tasks"); }
+  FreezerGroup() : path_(std::filesystem::path(kRoot) / ("gpuhooks-test-" + std::to_string(::getpid()))) {
+    std::filesystem::create_directory(path_);
+  }
+  ~FreezerGroup() {
+    thaw();
+    for (int i = 0; i < 200 && !std::filesystem::remove(path_, ignored_); ++i) ::usleep(10000);
+  }
+  FreezerGroup(const FreezerGroup&) = delete;
+  FreezerGroup& operator=(const FreezerGroup&) = delete;
+  // Moves the calling process into the group and freezes it, the caller with it.
+  void freeze_self() const {
+    std::ofstream(path_ / "cgroup.procs") << ::getpid() << std::flush;
+    std::ofstream(path_ / "freezer.state") << "FROZEN" << std::flush;
+  }
+  void thaw() const { std::ofstream(path_ / "freezer.state") << "THAWED" << std::flush; }
+
+ private:
+  std::filesystem::path path_;
+  std::error_code ignored_;
+};
+
+// The apply child stopped where no signal reaches it, its own SIGKILL timer included: the hook still ends, killed by
+// the timer it set for itself a second past the deadline, and the container start is not held for good.
+TEST(ApplyChild, AChildNoSignalReachesStillLetsTheHookEndASecondPastTheDeadline) {
+  if (!FreezerGroup::available()) GTEST_SKIP() << "no cgroup v1 freezer at " << FreezerGroup::kRoot;
+  test::TempDir dir;
+  FreezerGroup group;
+  const auto start = Clock::now();
+  const pid_t hook = ::fork();
+  ASSERT_GE(hook, 0);
+  if (hook == 0) {
+    run_in_child(
+        "applying the plan in the container",
+        [&] {
+          std::ofstream(dir / "child") << ::getpid() << std::flush;
+          group.freeze_self();
+          for (;;) ::pause();
+        },
+        Clock::now() + milliseconds(300));
+    ::_exit(2);
+  }
+  int status = 0;
+  pid_t waited = 0;
+  for (int i = 0; i < 1000 && (waited = ::waitpid(hook, &status, WNOHANG)) == 0; ++i) ::usleep(10000);
+  if (waited == 0) {  // never a hung test: free the child, end the hook, then fail
+    group.thaw();
+    ::kill(hook, SIGKILL);
+    ::waitpid(hook, &status, 0);
+    FAIL() << "the hook was still waiting for its frozen child 10 s later";
+  }
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  EXPECT_GE(Clock::now() - start, milliseconds(1300));
+  const pid_t child = std::stoi(test::read_file(dir / "child"));
+  EXPECT_FALSE(test::dead(child)) << "the child ended by itself: the hook's own timer was not what ended the hook";
+  group.thaw();
+  EXPECT_TRUE(test::dead_soon(child)) << "the thawed child " << child << " outlived the hook";
+}
+
 // While the child runs the hook's own deadline waits; once the child has ended in time, it is armed again.
 TEST(ApplyChildDeathTest, AfterTheChildTheHooksOwnDeadlineStillFires) {
   GTEST_FLAG_SET(death_test_style, "fast");
