@@ -46,6 +46,19 @@ int prog_info(int prog_fd, bpf_prog_info* info) {
   return bpf(BPF_OBJ_GET_INFO_BY_FD, attr);
 }
 
+// Before Linux 5.11 a program's memory counts against RLIMIT_MEMLOCK, which the runtime's and systemd's device
+// programs share: raised to unlimited, as libbpf does, or where the hook lacks CAP_SYS_RESOURCE (root on a VM or in
+// a node container with a reduced capability set; seen here) as far as its hard limit, which needs no capability.
+// False when the limit could not go any higher.
+bool raise_memlock() {
+  const struct rlimit unlimited { RLIM_INFINITY, RLIM_INFINITY };
+  if (::setrlimit(RLIMIT_MEMLOCK, &unlimited) == 0) return true;
+  struct rlimit now {};
+  if (::getrlimit(RLIMIT_MEMLOCK, &now) != 0 || now.rlim_cur >= now.rlim_max) return false;
+  now.rlim_cur = now.rlim_max;
+  return ::setrlimit(RLIMIT_MEMLOCK, &now) == 0;
+}
+
 int prog_load(const std::vector<bpf_insn>& insns, std::string* log) {
   static const char license[] = "Apache";
   bpf_attr attr{};
@@ -64,12 +77,9 @@ int prog_load(const std::vector<bpf_insn>& insns, std::string* log) {
   for (int attempt = 0; attempt < 5; ++attempt) {  // the verifier can ask to be asked again
     fd = bpf(BPF_PROG_LOAD, attr);
     if (fd >= 0) break;
-    // Before Linux 5.11 a program's memory counts against RLIMIT_MEMLOCK, which the runtime's and systemd's device
-    // programs share: raised once, as libbpf does.
-    if (errno == EPERM && !raised) {
+    if (errno == EPERM && !raised) {  // perhaps the memlock limit of a kernel before 5.11: raised once
       raised = true;
-      const struct rlimit unlimited { RLIM_INFINITY, RLIM_INFINITY };
-      if (::setrlimit(RLIMIT_MEMLOCK, &unlimited) == 0) continue;
+      if (raise_memlock()) continue;
       errno = EPERM;
     }
     if (errno != EAGAIN) break;

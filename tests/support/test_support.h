@@ -3,7 +3,9 @@
 // and running a program to collect its exit code and output.
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@ class TempDir {
 
 void write_file(const std::filesystem::path& p, const std::string& content);  // creates parent dirs
 std::string read_file(const std::filesystem::path& p);
+std::string read_to_end(int fd);  // what a pipe gives until its writers close it
 
 struct RunResult {
   int exit_code = -1;
@@ -51,10 +54,19 @@ std::string error_of(F&& f) {
   return "(no error)";
 }
 
+// From now on, for the calling thread and what it starts: system call `nr` gets `action` (a SECCOMP_RET_ value),
+// every other one is allowed (no_new_privs is set with it). seccomp(2)'s answer: a listener descriptor where `flags`
+// has SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0; -1 where the filter cannot be installed.
+int filter_system_call(long nr, uint32_t action, unsigned flags = 0);
+
 // From now on, for this process and what it starts: mount_setattr(2) answers ENOSYS, as on Linux 5.6 to 5.11
 // (Debian 11's 5.10), which have open_tree and move_mount but not mount_setattr. A seccomp filter (no_new_privs is
 // set with it); every other system call is allowed. False when the filter cannot be installed.
 bool deny_mount_setattr();
+
+// fn() in a forked child inside a private mount namespace, so that the mounts it makes vanish with it; what it returns
+// (or "error: <what>" for an exception) comes back through a pipe.
+std::string in_private_mount_namespace(const std::function<std::string()>& fn);
 
 // Whether process `pid` is gone or a zombie (a killed child of an exited death-test process, waiting for init to
 // reap it); dead_soon waits up to 2 s for it.

@@ -1,14 +1,10 @@
 // A file with given content mounted over a target, leaving nothing else behind (common/rootfs/memory_file_mount.h).
-// Each test runs in a forked child inside a private mount namespace so that its mounts vanish with it; the child
-// reports what it saw through a pipe.
+// Each test runs in a forked child inside a private mount namespace so that its mounts vanish with it.
+#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <functional>
 #include <sstream>
 
 #include "common/error.h"
@@ -17,36 +13,10 @@
 #include "support/test_support.h"
 
 using namespace gpuhooks;
+using gpuhooks::test::in_private_mount_namespace;
 using gpuhooks::test::TempDir;
 
 namespace {
-
-std::string in_private_mount_namespace(const std::function<std::string()>& fn) {
-  int p[2];
-  if (::pipe(p) != 0) return "pipe failed";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(p[0]);
-    std::string out;
-    try {
-      if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        throw sys_error("private mount namespace");
-      out = fn();
-    } catch (const std::exception& e) {
-      out = std::string("error: ") + e.what();
-    }
-    (void)!::write(p[1], out.data(), out.size());
-    ::_exit(0);
-  }
-  ::close(p[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, n);
-  ::close(p[0]);
-  ::waitpid(pid, nullptr, 0);
-  return out;
-}
 
 std::string mount_line_for(const std::string& path) {
   std::istringstream info(test::read_file("/proc/self/mountinfo"));

@@ -34,10 +34,7 @@ std::pair<int, std::string> exec_captured(const rootfs::SealedBinary& bin, const
     ::_exit(127);
   }
   ::close(p[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, n);
+  std::string out = test::read_to_end(p[0]);
   ::close(p[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
