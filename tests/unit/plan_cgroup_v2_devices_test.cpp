@@ -54,6 +54,7 @@ class RuntimeCgroup {
     if (::mkdir(dir_.c_str(), 0755) != 0) throw sys_error("skip: mkdir " + dir_.string());
     made_ = true;
     fd_ = UniqueFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd_.valid()) throw sys_error("open " + dir_.string());
     if (!with_program) return;
     const bpf_insn deny[] = {{BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
     bpf_attr load{};
@@ -145,7 +146,7 @@ OldKernelRun allow_on_an_old_kernel(int cgroup_fd, OldKernel kernel) {
   std::atomic<bool> done{false};
   std::thread hook([&] {
     int fd = kernel.cap_sys_resource || drop_capability(CAP_SYS_RESOURCE) ? supervise_bpf_calls() : -1;
-    listener.set_value(fd);
+    listener.set_value(fd >= 0 ? fd : -errno);  // errno is this thread's own
     if (fd >= 0) {
       try {
         allow_devices_v2(cgroup_fd, kGpu0);
@@ -155,11 +156,12 @@ OldKernelRun allow_on_an_old_kernel(int cgroup_fd, OldKernel kernel) {
     }
     done = true;
   });
-  UniqueFd fd(listener.get_future().get());
-  if (!fd.valid()) {
+  const int got = listener.get_future().get();
+  if (got < 0) {
     hook.join();
-    throw sys_error("skip: a seccomp listener");
+    throw sys_error("skip: CAP_SYS_RESOURCE dropped and a seccomp listener on the hook's thread", -got);
   }
+  UniqueFd fd(got);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!done && std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd.get(), POLLIN, 0};
