@@ -19,19 +19,57 @@ constexpr uint64_t kMaxProgramHeaders = 4096;
 constexpr uint64_t kMaxDynamicBytes = 1 << 20;
 constexpr size_t kMaxName = 4096;
 
-bool read_at(int fd, void* buf, size_t size, uint64_t offset) {
-  return ::pread(fd, buf, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
-}
+// Reads of one file through a window of its bytes: ldconfig's reads of a library (the identification, the header,
+// the program headers, the strings) mostly lie within a few KiB, so one pread serves several of them, and a
+// scan of a driver folder makes a third of the reads it would (each pread is a system call). Bounded as before:
+// a read never goes past what the file holds.
+class FileWindow {
+ public:
+  explicit FileWindow(int fd) : fd_(fd) {}
 
-// A NUL-terminated string at `offset`, at most kMaxName bytes; nullopt past the end of the file or without a NUL.
-std::optional<std::string> read_string(int fd, uint64_t offset) {
-  char buf[kMaxName];
-  ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(offset));
-  if (n <= 0) return std::nullopt;
-  size_t len = ::strnlen(buf, static_cast<size_t>(n));
-  if (len == static_cast<size_t>(n)) return std::nullopt;
-  return std::string(buf, len);
-}
+  // Exactly `size` bytes at `offset`; false where the file has fewer.
+  bool read(void* out, size_t size, uint64_t offset) {
+    if (!covers(offset, size)) {
+      if (size > kWindow) return ::pread(fd_, out, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
+      fill(offset);
+      if (!covers(offset, size)) return false;
+    }
+    std::memcpy(out, buf_ + (offset - start_), size);
+    return true;
+  }
+
+  // A NUL-terminated string at `offset`, at most kMaxName bytes; nullopt past the end of the file or without a NUL.
+  std::optional<std::string> string(uint64_t offset) {
+    if (auto s = string_in_window(offset)) return s;
+    fill(offset);
+    return string_in_window(offset);
+  }
+
+ private:
+  static constexpr size_t kWindow = kMaxName;
+
+  bool covers(uint64_t offset, size_t size) const {
+    return offset >= start_ && offset - start_ <= size_ && size <= size_ - (offset - start_);
+  }
+  void fill(uint64_t offset) {
+    const ssize_t n = ::pread(fd_, buf_, sizeof(buf_), static_cast<off_t>(offset));
+    start_ = offset;
+    size_ = n > 0 ? static_cast<size_t>(n) : 0;
+  }
+  std::optional<std::string> string_in_window(uint64_t offset) const {
+    if (!covers(offset, 1)) return std::nullopt;
+    const char* begin = buf_ + (offset - start_);
+    const size_t avail = size_ - (offset - start_);
+    const size_t len = ::strnlen(begin, avail);
+    if (len == avail) return std::nullopt;
+    return std::string(begin, len);
+  }
+
+  int fd_;
+  char buf_[kWindow];
+  uint64_t start_ = 0;
+  size_t size_ = 0;
+};
 
 // glibc's known interpreters and libraries that make a library libc6 (readlib.c, x86_64/ldconfig.h).
 bool is_libc6_interpreter(std::string_view s) {
@@ -40,27 +78,27 @@ bool is_libc6_interpreter(std::string_view s) {
 bool is_libc6_library(std::string_view s) { return s == "libc.so.6" || s == "libm.so.6"; }
 
 template <typename Ehdr, typename Phdr, typename Dyn>
-std::optional<ElfLibrary> read_class(int fd, ElfLibrary lib) {
+std::optional<ElfLibrary> read_class(FileWindow& file, ElfLibrary lib) {
   Ehdr eh;
-  if (!read_at(fd, &eh, sizeof eh, 0) || eh.e_type != ET_DYN) return std::nullopt;
+  if (!file.read(&eh, sizeof eh, 0) || eh.e_type != ET_DYN) return std::nullopt;
   lib.machine = eh.e_machine;
   if (eh.e_phentsize != sizeof(Phdr) || eh.e_phnum == 0 || eh.e_phnum > kMaxProgramHeaders) return std::nullopt;
   std::vector<Phdr> phdrs(eh.e_phnum);
-  if (!read_at(fd, phdrs.data(), sizeof(Phdr) * phdrs.size(), eh.e_phoff)) return std::nullopt;
+  if (!file.read(phdrs.data(), sizeof(Phdr) * phdrs.size(), eh.e_phoff)) return std::nullopt;
   uint64_t dynamic_offset = 0, dynamic_size = 0;
   for (const auto& ph : phdrs) {
     if (ph.p_type == PT_DYNAMIC) {  // ldconfig keeps the last one
       dynamic_offset = ph.p_offset;
       dynamic_size = ph.p_filesz;
     } else if (ph.p_type == PT_INTERP) {
-      auto interp = read_string(fd, ph.p_offset);
+      auto interp = file.string(ph.p_offset);
       if (!interp) return std::nullopt;
       if (is_libc6_interpreter(*interp)) lib.libc6 = true;
     }
   }
   if (dynamic_size == 0 || dynamic_size > kMaxDynamicBytes) return std::nullopt;
   std::vector<Dyn> dyns(dynamic_size / sizeof(Dyn));
-  if (dyns.empty() || !read_at(fd, dyns.data(), dyns.size() * sizeof(Dyn), dynamic_offset)) return std::nullopt;
+  if (dyns.empty() || !file.read(dyns.data(), dyns.size() * sizeof(Dyn), dynamic_offset)) return std::nullopt;
   std::optional<uint64_t> strtab;
   for (const auto& d : dyns) {
     if (d.d_tag == DT_NULL) break;
@@ -79,7 +117,7 @@ std::optional<ElfLibrary> read_class(int fd, ElfLibrary lib) {
   for (const auto& d : dyns) {
     if (d.d_tag == DT_NULL) break;
     if (d.d_tag != DT_NEEDED && d.d_tag != DT_SONAME) continue;
-    auto name = read_string(fd, *strtab + d.d_un.d_val);
+    auto name = file.string(*strtab + d.d_un.d_val);
     if (!name) return std::nullopt;  // ldconfig: "file is truncated"
     if (d.d_tag == DT_SONAME) {
       lib.soname = std::move(name);
@@ -94,15 +132,16 @@ std::optional<ElfLibrary> read_class(int fd, ElfLibrary lib) {
 }  // namespace
 
 std::optional<ElfLibrary> read_elf_library(int fd) {
+  FileWindow file(fd);
   unsigned char ident[EI_NIDENT];
-  if (!read_at(fd, ident, sizeof ident, 0) || std::memcmp(ident, ELFMAG, SELFMAG) != 0 || ident[EI_DATA] != ELFDATA2LSB)
+  if (!file.read(ident, sizeof ident, 0) || std::memcmp(ident, ELFMAG, SELFMAG) != 0 || ident[EI_DATA] != ELFDATA2LSB)
     return std::nullopt;
   ElfLibrary lib;
   if (ident[EI_CLASS] == ELFCLASS64) {
     lib.elf64 = true;
-    return read_class<Elf64_Ehdr, Elf64_Phdr, Elf64_Dyn>(fd, lib);
+    return read_class<Elf64_Ehdr, Elf64_Phdr, Elf64_Dyn>(file, lib);
   }
-  if (ident[EI_CLASS] == ELFCLASS32) return read_class<Elf32_Ehdr, Elf32_Phdr, Elf32_Dyn>(fd, lib);
+  if (ident[EI_CLASS] == ELFCLASS32) return read_class<Elf32_Ehdr, Elf32_Phdr, Elf32_Dyn>(file, lib);
   return std::nullopt;
 }
 

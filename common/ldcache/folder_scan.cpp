@@ -1,6 +1,7 @@
 #include "common/ldcache/folder_scan.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -43,6 +44,80 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 struct Entry {
   struct stat own {};
   std::optional<struct stat> target;
+  std::string sibling;    // a symlink resolved in its own folder: the name of the regular file it ends at there
+  bool resolved = false;  // target (and sibling) are set
+};
+
+// A bare name (no "/", not "." or ".."): as a link's target, it names an entry of the link's own folder.
+bool is_bare_name(std::string_view target) {
+  return !target.empty() && target.find('/') == std::string_view::npos && target != "." && target != "..";
+}
+
+// The folder's entries that ldconfig looks at, each lstat()ed once, and their symlinks resolved. Drivers and
+// ldconfig link to names in the same folder (libfoo.so -> libfoo.so.1 -> libfoo.so.1.2): such a chain is followed
+// with one readlinkat a link, on the folder's fd, through the entries already lstat()ed, which reaches exactly what
+// a walk from the root would, for a fraction of its cost on an overlay (the walk looks up every component of the
+// folder again, and the chain's names once more). Any other target (absolute, with a "/", a chain longer than a
+// driver makes) is resolved inside the root.
+class FolderEntries {
+ public:
+  FolderEntries(const rootfs::InRoot& root, int dir, const std::string& folder)
+      : root_(root), dir_(dir), folder_(folder) {}
+
+  // lstat()s `name`; false (and nothing kept) when it is gone or not a file, symlink or directory.
+  bool add(const std::string& name) {
+    Entry e;
+    if (::fstatat(dir_, name.c_str(), &e.own, AT_SYMLINK_NOFOLLOW) != 0) return false;
+    if (!(S_ISREG(e.own.st_mode) || S_ISLNK(e.own.st_mode) || S_ISDIR(e.own.st_mode))) return false;
+    if (!S_ISLNK(e.own.st_mode)) {
+      e.target = e.own;
+      e.resolved = true;
+    }
+    entries_.emplace(name, e);
+    return true;
+  }
+
+  const Entry& resolved(const std::string& name) {
+    Entry& e = entries_.at(name);
+    resolve(name, e, 0);
+    return e;
+  }
+  const std::map<std::string, Entry>& all() const { return entries_; }
+
+ private:
+  static constexpr int kMaxSiblingHops = 4;
+
+  void resolve(const std::string& name, Entry& e, int hops) {
+    if (e.resolved) return;
+    e.resolved = true;  // before following: a loop of links ends at a link still unresolved, so dangling
+    char buf[NAME_MAX + 1];
+    const ssize_t n = ::readlinkat(dir_, name.c_str(), buf, sizeof(buf));
+    if (n > 0 && static_cast<size_t>(n) < sizeof(buf) && is_bare_name(std::string_view(buf, static_cast<size_t>(n)))) {
+      const std::string next(buf, static_cast<size_t>(n));
+      if (auto it = entries_.find(next); it != entries_.end()) {
+        if (hops + 1 < kMaxSiblingHops || it->second.resolved) {
+          resolve(next, it->second, hops + 1);
+          e.target = it->second.target;
+          e.sibling = S_ISLNK(it->second.own.st_mode) ? it->second.sibling : next;  // empty: it ends elsewhere
+          return;
+        }
+      } else {
+        struct stat st {};
+        if (::fstatat(dir_, next.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;  // dangling
+        if (!S_ISLNK(st.st_mode)) {
+          e.target = st;
+          e.sibling = next;
+          return;
+        }
+      }
+    }
+    e.target = root_.stat(folder_ + "/" + name);
+  }
+
+  const rootfs::InRoot& root_;
+  int dir_;
+  const std::string& folder_;
+  std::map<std::string, Entry> entries_;
 };
 
 // The library in an open regular file, when ldconfig would index it for `arch`.
@@ -58,12 +133,15 @@ std::optional<ScannedLibrary> read_library(int fd, Arch arch) {
 }
 
 // The entry `name` of the open folder `dir`, opened for reading when it is the regular file `expected` says (an
-// entry is one name from the listing: no "/" in it, so openat with O_NOFOLLOW cannot leave the folder), or a symlink
-// resolved inside the root. O_NONBLOCK and the type checked on the open file, so a FIFO swapped in never blocks us.
+// entry, or the sibling a link names, is one name: no "/" in it, so openat with O_NOFOLLOW cannot leave the folder),
+// or a symlink resolved inside the root. O_NONBLOCK and the type checked on the open file, so a FIFO swapped in
+// never blocks us.
 UniqueFd open_entry(const rootfs::InRoot& root, int dir, const std::string& folder, const std::string& name,
                     const Entry& expected) {
   UniqueFd fd;
-  if (S_ISLNK(expected.own.st_mode)) {
+  if (!expected.sibling.empty()) {
+    fd = UniqueFd(::openat(dir, expected.sibling.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+  } else if (S_ISLNK(expected.own.st_mode)) {
     int err = 0;
     fd = root.try_open(folder + "/" + name, O_RDONLY | O_NONBLOCK | O_CLOEXEC, rootfs::Follow::kAll, &err);
   } else {
@@ -126,20 +204,21 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
         "folder " + rootfs::printable(folder) + " has more than " + std::to_string(kMaxFolderEntries) + " entries";
     return scan;
   }
-  std::map<std::string, Entry> entries;
-  // A file is read once, whichever of its names (the file, its soname link, its .so link) comes first.
-  std::map<std::pair<dev_t, ino_t>, std::optional<ScannedLibrary>> read;
-  std::map<std::string, ScannedLibrary> by_soname;
+  FolderEntries entries(root, dir.get(), folder);
+  std::vector<std::string> looked_at;  // in the listing's order, which decides ties as it does for ldconfig
   for (const auto& name : names) {
     const bool library_name = is_library_name(name);
     if (!library_name && !is_hwcap_dir_name(name)) continue;
-    Entry e;
-    if (::fstatat(dir.get(), name.c_str(), &e.own, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (!(S_ISREG(e.own.st_mode) || S_ISLNK(e.own.st_mode) || S_ISDIR(e.own.st_mode))) continue;
-    if (!library_name && S_ISREG(e.own.st_mode)) continue;
+    if (!entries.add(name)) continue;
+    if (!library_name && S_ISREG(entries.all().at(name).own.st_mode)) continue;
+    looked_at.push_back(name);
+  }
+  // A file is read once, whichever of its names (the file, its soname link, its .so link) comes first.
+  std::map<std::pair<dev_t, ino_t>, std::optional<ScannedLibrary>> read;
+  std::map<std::string, ScannedLibrary> by_soname;
+  for (const auto& name : looked_at) {
+    const Entry& e = entries.resolved(name);
     const bool is_link = S_ISLNK(e.own.st_mode);
-    e.target = is_link ? root.stat(folder + "/" + name) : std::optional<struct stat>(e.own);
-    entries.emplace(name, e);
     if (!e.target) continue;  // dangling
     if (S_ISDIR(e.target->st_mode)) {
       if (is_hwcap_dir_name(name)) {
@@ -174,7 +253,7 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
   }
   for (auto& [soname, lib] : by_soname) {
     if (!lib.is_link)
-      if (auto link = soname_link(root, folder, lib, entries)) scan.links.push_back(*link);
+      if (auto link = soname_link(root, folder, lib, entries.all())) scan.links.push_back(*link);
     scan.libraries.push_back(lib);
   }
   return scan;

@@ -118,6 +118,43 @@ TEST_F(FolderScanTest, ALinkOutOfTheRootIsFollowedInsideIt) {
   EXPECT_TRUE(find(s, "libhost.so.1")->is_link);
 }
 
+// Links to names in their own folder, chains of them included, are resolved on the folder's fd, any other target
+// from the root: both reach what ldconfig reaches, also where the folder itself is reached through a symlink.
+TEST_F(FolderScanTest, LinksToNamesInTheFolderAndChainsOfLinksResolveAsInTheRoot) {
+  make_library(root() / "real/drv/libfoo.so.1.2", "libfoo.so.1");
+  fs::create_symlink("libfoo.so.1.2", root() / "real/drv/libfoo.so.1");
+  fs::create_symlink("libfoo.so.1", root() / "real/drv/libfoo.so");  // a chain in the folder
+  make_library(root() / "real/lib/libbar.so.2.0", "libbar.so.2");
+  fs::create_symlink("../lib/libbar.so.2.0", root() / "real/drv/libbar.so.2.0");
+  fs::create_symlink("libbar.so.2.0", root() / "real/drv/libbar.so.2");  // a chain that leaves the folder
+  fs::create_directories(root() / "real/drv/libdir.so.7.0");
+  fs::create_symlink("libdir.so.7.0", root() / "real/drv/libdir.so.7");    // a directory behind the link: skipped
+  fs::create_symlink("libgone.so.3.0", root() / "real/drv/libgone.so.3");  // dangling: skipped
+  fs::create_directories(root() / "opt");
+  fs::create_symlink("/real/drv", root() / "opt/drv");
+  auto s = scan();
+  ASSERT_EQ(s.libraries.size(), 3u);
+  EXPECT_EQ(s.libraries[0], (ScannedLibrary{"libbar.so.2", "libbar.so.2.0", 0x0303, false}));
+  EXPECT_EQ(s.libraries[1], (ScannedLibrary{"libfoo.so", "libfoo.so", 0x0303, true}));
+  EXPECT_EQ(s.libraries[2], (ScannedLibrary{"libfoo.so.1", "libfoo.so.1.2", 0x0303, false}));
+  EXPECT_TRUE(s.links.empty());  // libfoo.so.1 already names the file
+}
+
+// A loop of links is dangling; a chain longer than the folder's own walk follows is resolved from the root.
+TEST_F(FolderScanTest, ALoopOfLinksIsSkippedAndALongChainStillResolves) {
+  fs::create_directories(drv());
+  fs::create_symlink("libloop.so.2", drv() / "libloop.so.1");
+  fs::create_symlink("libloop.so.1", drv() / "libloop.so.2");
+  make_library(drv() / "libdeep.so.1.0", "libdeep.so.1");
+  for (int i = 1; i <= 6; ++i)
+    fs::create_symlink("libdeep.so.1." + std::to_string(i - 1), drv() / ("libdeep.so.1." + std::to_string(i)));
+  auto s = scan();
+  ASSERT_EQ(s.libraries.size(), 1u);
+  // Alias links count as files of their soname, and the newest name wins: only a resolved chain can be chosen.
+  EXPECT_EQ(s.libraries[0], (ScannedLibrary{"libdeep.so.1", "libdeep.so.1.6", 0x0303, false}));
+  EXPECT_THAT(s.links, ::testing::ElementsAre(SonameLink{"/opt/drv/libdeep.so.1", "libdeep.so.1.6"}));
+}
+
 TEST_F(FolderScanTest, HardwareCapabilitySubdirectoriesSendTheFolderToLdconfig) {
   make_library(drv() / "glibc-hwcaps/x86-64-v3/libfoo.so.1", "libfoo.so.1");
   EXPECT_THAT(scan().needs_ldconfig, ::testing::HasSubstr("hardware-capability subdirectory glibc-hwcaps"));

@@ -70,6 +70,36 @@ TEST_F(WriterVsLdconfig, AFolderOfEveryKindOfFileIsIndexedAsLdconfigIndexesIt) {
   EXPECT_THAT(listing(ours() / "etc/ld.so.cache"), ::testing::Contains(::testing::HasSubstr("/opt/drv/libfoo.so.1")));
 }
 
+// The links a driver folder holds, as the scan resolves them in the folder (common/ldcache/folder_scan.cpp): chains
+// of names in it, a chain longer than that walk follows, one that leaves the folder, a loop and a dangling link.
+TEST_F(WriterVsLdconfig, ChainsLoopsAndDanglingLinksInAFolderAreIndexedAsLdconfigIndexesThem) {
+  const fs::path drv = base() / "opt/drv";
+  make_library(drv / "libfoo.so.1.2", "libfoo.so.1");
+  fs::create_symlink("libfoo.so.1.2", drv / "libfoo.so.1");
+  fs::create_symlink("libfoo.so.1", drv / "libfoo.so");
+  make_library(drv / "libdeep.so.3.0", "libdeep.so.3");
+  for (int i = 1; i <= 6; ++i)
+    fs::create_symlink("libdeep.so.3." + std::to_string(i - 1), drv / ("libdeep.so.3." + std::to_string(i)));
+  fs::create_symlink("libdeep.so.3.6", drv / "libdeep.so");
+  make_library(base() / "opt/lib/libout.so.2.0", "libout.so.2");
+  fs::create_symlink("../lib/libout.so.2.0", drv / "libout.so.2.0");
+  fs::create_symlink("libout.so.2.0", drv / "libout.so");
+  fs::create_symlink("libloop.so.2", drv / "libloop.so.1");
+  fs::create_symlink("libloop.so.1", drv / "libloop.so.2");
+  fs::create_symlink("libgone.so.5.0", drv / "libgone.so.5");
+  fixtures::build_image_cache(base());
+  run_both({"/opt/drv"});
+  EXPECT_TRUE(written_by_us(ours()));
+  EXPECT_EQ(listing(ours() / "etc/ld.so.cache"), listing(theirs() / "etc/ld.so.cache"));
+  EXPECT_THAT(listing(ours() / "etc/ld.so.cache"), ::testing::Contains(::testing::HasSubstr("/opt/drv/libdeep.so.3")));
+  // The same links, but for the three that lead nowhere: ldconfig unlinks them, we remove nothing from an image.
+  auto kept = links_in(ours() / "opt/drv");
+  for (const auto* dead :
+       {"libgone.so.5 -> libgone.so.5.0", "libloop.so.1 -> libloop.so.2", "libloop.so.2 -> libloop.so.1"})
+    EXPECT_EQ(std::erase(kept, dead), 1u) << dead;
+  EXPECT_EQ(kept, links_in(theirs() / "opt/drv"));
+}
+
 // Two folders with one soname: the one ldconfig scans first (drop-in order) wins; a folder that is another name of
 // one already given (a symlink) is scanned once, under the first name.
 TEST_F(WriterVsLdconfig, SeveralFoldersAreOrderedAsLdconfigScansThem) {
