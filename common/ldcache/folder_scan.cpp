@@ -8,6 +8,7 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "common/ldcache/cache_reader.h"
 #include "common/ldcache/elf_library.h"
@@ -44,8 +45,9 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 struct Entry {
   struct stat own {};
   std::optional<struct stat> target;
-  std::string sibling;    // a symlink resolved in its own folder: the name of the regular file it ends at there
-  bool resolved = false;  // target (and sibling) are set
+  std::string sibling;    // a symlink resolved in its own folder: the name there it ends at (no symlink)
+  int links = 0;          // with a sibling: the links followed to reach it, this one included
+  bool resolved = false;  // target (and sibling) are set, or being set
 };
 
 // A bare name (no "/", not "." or ".."): as a link's target, it names an entry of the link's own folder.
@@ -54,27 +56,27 @@ bool is_bare_name(std::string_view target) {
 }
 
 // The folder's entries that ldconfig looks at, each lstat()ed once, and their symlinks resolved. Drivers and
-// ldconfig link to names in the same folder (libfoo.so -> libfoo.so.1 -> libfoo.so.1.2): such a chain is followed
-// with one readlinkat a link, on the folder's fd, through the entries already lstat()ed, which reaches exactly what
-// a walk from the root would, for a fraction of its cost on an overlay (the walk looks up every component of the
-// folder again, and the chain's names once more). Any other target (absolute, with a "/", a chain longer than a
-// driver makes) is resolved inside the root.
+// ldconfig link to names in the same folder (libfoo.so -> libfoo.so.1 -> libfoo.so.1.2): such a chain, up to
+// kMaxSiblingLinks long, is followed with one readlinkat a link on the folder's fd, through the entries already
+// lstat()ed, which reaches exactly what a walk from the root would, for a fraction of its cost on an overlay (the
+// walk looks up every component of the folder again, and the chain's names once more). Anything else (a target
+// with a "/", a longer chain, a loop, a dangling end) is resolved inside the root, where the kernel's own rules (its
+// limit of 40 links among them) decide.
 class FolderEntries {
  public:
   FolderEntries(const rootfs::InRoot& root, int dir, const std::string& folder)
       : root_(root), dir_(dir), folder_(folder) {}
 
-  // lstat()s `name`; false (and nothing kept) when it is gone or not a file, symlink or directory.
-  bool add(const std::string& name) {
+  // lstat()s `name`; nullptr (and nothing kept) when it is gone or not a file, symlink or directory.
+  const Entry* add(const std::string& name) {
     Entry e;
-    if (::fstatat(dir_, name.c_str(), &e.own, AT_SYMLINK_NOFOLLOW) != 0) return false;
-    if (!(S_ISREG(e.own.st_mode) || S_ISLNK(e.own.st_mode) || S_ISDIR(e.own.st_mode))) return false;
+    if (::fstatat(dir_, name.c_str(), &e.own, AT_SYMLINK_NOFOLLOW) != 0) return nullptr;
+    if (!(S_ISREG(e.own.st_mode) || S_ISLNK(e.own.st_mode) || S_ISDIR(e.own.st_mode))) return nullptr;
     if (!S_ISLNK(e.own.st_mode)) {
       e.target = e.own;
       e.resolved = true;
     }
-    entries_.emplace(name, e);
-    return true;
+    return &entries_.emplace(name, e).first->second;
   }
 
   const Entry& resolved(const std::string& name) {
@@ -85,33 +87,43 @@ class FolderEntries {
   const std::map<std::string, Entry>& all() const { return entries_; }
 
  private:
-  static constexpr int kMaxSiblingHops = 4;
+  static constexpr int kMaxSiblingLinks = 4;
 
-  void resolve(const std::string& name, Entry& e, int hops) {
+  // `depth`: the links of the chain being followed before this one; the recursion stops at kMaxSiblingLinks, so a
+  // folder of one long chain cannot exhaust the stack.
+  void resolve(const std::string& name, Entry& e, int depth) {
     if (e.resolved) return;
-    e.resolved = true;  // before following: a loop of links ends at a link still unresolved, so dangling
-    char buf[NAME_MAX + 1];
-    const ssize_t n = ::readlinkat(dir_, name.c_str(), buf, sizeof(buf));
-    if (n > 0 && static_cast<size_t>(n) < sizeof(buf) && is_bare_name(std::string_view(buf, static_cast<size_t>(n)))) {
-      const std::string next(buf, static_cast<size_t>(n));
-      if (auto it = entries_.find(next); it != entries_.end()) {
-        if (hops + 1 < kMaxSiblingHops || it->second.resolved) {
-          resolve(next, it->second, hops + 1);
-          e.target = it->second.target;
-          e.sibling = S_ISLNK(it->second.own.st_mode) ? it->second.sibling : next;  // empty: it ends elsewhere
-          return;
-        }
-      } else {
-        struct stat st {};
-        if (::fstatat(dir_, next.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return;  // dangling
-        if (!S_ISLNK(st.st_mode)) {
-          e.target = st;
-          e.sibling = next;
-          return;
-        }
-      }
+    e.resolved = true;  // before following: a loop comes back to an entry with no sibling, and goes to the root
+    if (auto [sibling, st, links] = follow(name, depth); !sibling.empty()) {
+      e.target = st;
+      e.sibling = std::move(sibling);
+      e.links = links;
+      return;
     }
     e.target = root_.stat(folder_ + "/" + name);
+  }
+
+  // Where the link `name` ends in the folder, within kMaxSiblingLinks links: the regular file's (or directory's)
+  // name, its lstat and the links followed; an empty name where it does not.
+  std::tuple<std::string, struct stat, int> follow(const std::string& name, int depth) {
+    char buf[NAME_MAX + 1];
+    const ssize_t n = ::readlinkat(dir_, name.c_str(), buf, sizeof(buf));
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf) || !is_bare_name(std::string_view(buf, static_cast<size_t>(n))))
+      return {};
+    std::string next(buf, static_cast<size_t>(n));
+    if (auto it = entries_.find(next); it != entries_.end()) {
+      Entry& to = it->second;
+      if (!S_ISLNK(to.own.st_mode)) return {std::move(next), to.own, 1};
+      if (!to.resolved) {
+        if (depth + 1 >= kMaxSiblingLinks) return {};
+        resolve(next, to, depth + 1);
+      }
+      if (to.sibling.empty() || to.links >= kMaxSiblingLinks) return {};
+      return {to.sibling, *to.target, to.links + 1};
+    }
+    struct stat st {};
+    if (::fstatat(dir_, next.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISLNK(st.st_mode)) return {};
+    return {std::move(next), st, 1};
   }
 
   const rootfs::InRoot& root_;
@@ -209,8 +221,8 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
   for (const auto& name : names) {
     const bool library_name = is_library_name(name);
     if (!library_name && !is_hwcap_dir_name(name)) continue;
-    if (!entries.add(name)) continue;
-    if (!library_name && S_ISREG(entries.all().at(name).own.st_mode)) continue;
+    const Entry* e = entries.add(name);
+    if (e == nullptr || (!library_name && S_ISREG(e->own.st_mode))) continue;
     looked_at.push_back(name);
   }
   // A file is read once, whichever of its names (the file, its soname link, its .so link) comes first.

@@ -155,6 +155,18 @@ TEST_F(FolderScanTest, ALoopOfLinksIsSkippedAndALongChainStillResolves) {
   EXPECT_THAT(s.links, ::testing::ElementsAre(SonameLink{"/opt/drv/libdeep.so.1", "libdeep.so.1.6"}));
 }
 
+// An image can fill a folder with one long chain of links: the scan follows a few of them in the folder (a few frames
+// of the stack), and the rest from the root, where the kernel's limit of 40 links decides, as for ldconfig.
+TEST_F(FolderScanTest, ALongChainOfLinksIsFollowedOnlyAsFarAsTheKernelFollowsIt) {
+  make_library(drv() / "libchain.so.1.0", "libchain.so.1");
+  constexpr int kLinks = 200;
+  for (int i = 1; i <= kLinks; ++i)
+    fs::create_symlink("libchain.so.1." + std::to_string(i - 1), drv() / ("libchain.so.1." + std::to_string(i)));
+  auto s = scan();
+  ASSERT_EQ(s.libraries.size(), 1u);
+  EXPECT_EQ(s.libraries[0].file, "libchain.so.1.40");  // the newest name that resolves: 40 links away
+}
+
 TEST_F(FolderScanTest, HardwareCapabilitySubdirectoriesSendTheFolderToLdconfig) {
   make_library(drv() / "glibc-hwcaps/x86-64-v3/libfoo.so.1", "libfoo.so.1");
   EXPECT_THAT(scan().needs_ldconfig, ::testing::HasSubstr("hardware-capability subdirectory glibc-hwcaps"));

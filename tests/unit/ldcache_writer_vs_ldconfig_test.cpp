@@ -42,6 +42,12 @@ class WriterVsLdconfig : public ::testing::Test {
   void expect_same_links(const std::vector<std::string>& folders) {
     for (const auto& f : folders) EXPECT_EQ(links_in(ours() / f.substr(1)), links_in(theirs() / f.substr(1))) << f;
   }
+  // The same links but for `dead`, links that lead nowhere: ldconfig unlinks them, we remove nothing from an image.
+  void expect_same_links_but_dead(const std::string& folder, const std::vector<std::string>& dead) {
+    auto kept = links_in(ours() / folder.substr(1));
+    for (const auto& d : dead) EXPECT_EQ(std::erase(kept, d), 1u) << d;
+    EXPECT_EQ(kept, links_in(theirs() / folder.substr(1))) << folder;
+  }
 
   test::TempDir tmp_;
 };
@@ -92,12 +98,26 @@ TEST_F(WriterVsLdconfig, ChainsLoopsAndDanglingLinksInAFolderAreIndexedAsLdconfi
   EXPECT_TRUE(written_by_us(ours()));
   EXPECT_EQ(listing(ours() / "etc/ld.so.cache"), listing(theirs() / "etc/ld.so.cache"));
   EXPECT_THAT(listing(ours() / "etc/ld.so.cache"), ::testing::Contains(::testing::HasSubstr("/opt/drv/libdeep.so.3")));
-  // The same links, but for the three that lead nowhere: ldconfig unlinks them, we remove nothing from an image.
-  auto kept = links_in(ours() / "opt/drv");
-  for (const auto* dead :
-       {"libgone.so.5 -> libgone.so.5.0", "libloop.so.1 -> libloop.so.2", "libloop.so.2 -> libloop.so.1"})
-    EXPECT_EQ(std::erase(kept, dead), 1u) << dead;
-  EXPECT_EQ(kept, links_in(theirs() / "opt/drv"));
+  expect_same_links_but_dead(
+      "/opt/drv", {"libgone.so.5 -> libgone.so.5.0", "libloop.so.1 -> libloop.so.2", "libloop.so.2 -> libloop.so.1"});
+}
+
+// The kernel follows at most 40 links in one lookup: past that a name does not resolve, for ldconfig nor for us, in
+// whatever order the listing gives the links of a chain.
+TEST_F(WriterVsLdconfig, AChainOfLinksPastTheKernelsLimitIsIndexedOnlyAsFarAsItResolves) {
+  const fs::path drv = base() / "opt/drv";
+  make_library(drv / "libchain.so.1.0", "libchain.so.1");
+  for (int i = 1; i <= 45; ++i)
+    fs::create_symlink("libchain.so.1." + std::to_string(i - 1), drv / ("libchain.so.1." + std::to_string(i)));
+  fixtures::build_image_cache(base());
+  run_both({"/opt/drv"});
+  EXPECT_TRUE(written_by_us(ours()));
+  EXPECT_EQ(listing(ours() / "etc/ld.so.cache"), listing(theirs() / "etc/ld.so.cache"));
+  EXPECT_THAT(links_in(ours() / "opt/drv"), ::testing::Contains("libchain.so.1 -> libchain.so.1.40"));
+  std::vector<std::string> past_the_limit;
+  for (int i = 41; i <= 45; ++i)
+    past_the_limit.push_back("libchain.so.1." + std::to_string(i) + " -> libchain.so.1." + std::to_string(i - 1));
+  expect_same_links_but_dead("/opt/drv", past_the_limit);
 }
 
 // Two folders with one soname: the one ldconfig scans first (drop-in order) wins; a folder that is another name of
