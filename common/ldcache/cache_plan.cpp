@@ -160,14 +160,24 @@ CachePlan plan_cache(const rootfs::InRoot& root, const CacheImage& image, const 
 }
 
 void apply_cache(const rootfs::InRoot& root, const CachePlan& plan) {
-  for (const auto& l : plan.links) {
-    // As ldconfig ("Can't link ..."), a link that cannot be made is reported and the cache still written: driver
-    // folders are often read-only bind mounts, and their links are then the spec's to make.
+  // Each folder is looked up once for all its links (symlink_all), not once a link: on an overlay the lookup costs
+  // about what the symlinkat does. As ldconfig ("Can't link ..."), a link that cannot be made is reported and the
+  // rest are still made and the cache written: driver folders are often read-only bind mounts, and their links are
+  // then the spec's to make.
+  std::vector<std::pair<std::string, std::string>> links;
+  links.reserve(plan.links.size());
+  for (const auto& l : plan.links) links.emplace_back(l.target, l.path);
+  std::vector<rootfs::InRoot::LinkMade> made;
+  for (size_t from = 0; from < links.size();) {
+    const std::vector<std::pair<std::string, std::string>> rest(links.begin() + static_cast<long>(from), links.end());
     try {
-      root.symlink(l.target, l.path);
+      root.symlink_all(rest, made);
+      break;
     } catch (const Error& e) {
-      spdlog::warn("Cannot make the soname link {} -> {}: {}", rootfs::printable(l.path), rootfs::printable(l.target),
+      const auto& [target, path] = rest[made.size()];
+      spdlog::warn("Cannot make the soname link {} -> {}: {}", rootfs::printable(path), rootfs::printable(target),
                    e.what());
+      from += made.size() + 1;
     }
   }
   // write_file: a new O_EXCL temporary name beside the cache, then renameat over it, so a killed hook leaves the old

@@ -8,6 +8,8 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <tuple>
 
 #include "common/ldcache/cache_reader.h"
@@ -179,12 +181,19 @@ int32_t merged_flags(int32_t current, int32_t candidate) {
   return current;
 }
 
-// The entries the scan has seen answer for themselves; a name it skipped (not a library name) is looked up.
+// The entries the scan has seen answer for themselves; a name the listing does not hold is missing (the common case:
+// the soname links are what the scan is there to make), and only a name it holds but skipped is looked up.
 std::optional<SonameLink> soname_link(const rootfs::InRoot& root, const std::string& folder, const ScannedLibrary& lib,
-                                      const std::map<std::string, Entry>& entries) {
+                                      const std::map<std::string, Entry>& entries,
+                                      const std::set<std::string_view>& listed) {
   const std::string link = folder + "/" + lib.soname;
   auto seen = entries.find(lib.soname);
-  auto so = seen != entries.end() ? seen->second.target : root.stat(link);
+  std::optional<struct stat> so;
+  if (seen != entries.end()) {
+    so = seen->second.target;
+  } else if (listed.count(lib.soname) != 0) {
+    so = root.stat(link);
+  }
   if (so) {
     auto chosen = entries.find(lib.file);
     auto file = chosen != entries.end() ? chosen->second.target : root.stat(folder + "/" + lib.file);
@@ -263,9 +272,10 @@ FolderScan scan_folder(const rootfs::InRoot& root, const std::string& folder, Ar
       it->second.flags = flags;
     }
   }
+  const std::set<std::string_view> listed_names(names.begin(), names.end());
   for (auto& [soname, lib] : by_soname) {
     if (!lib.is_link)
-      if (auto link = soname_link(root, folder, lib, entries.all())) scan.links.push_back(*link);
+      if (auto link = soname_link(root, folder, lib, entries.all(), listed_names)) scan.links.push_back(*link);
     scan.libraries.push_back(lib);
   }
   return scan;

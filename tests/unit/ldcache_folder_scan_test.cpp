@@ -183,6 +183,15 @@ TEST_F(FolderScanTest, ASonameWithASlashIsSkippedAndNoLinkLeavesTheFolder) {
   EXPECT_TRUE(s.links.empty());
 }
 
+TEST_F(FolderScanTest, ASonameTakenByANameTheScanSkipsIsNeverReplacedAndAFreeOneGetsItsLink) {
+  // "xrt" and "yrt" are no library names: the scan never looks at them, yet the first is there and stays a file.
+  make_library(drv() / "libx.so.1.0", "xrt");
+  make_library(drv() / "liby.so.1.0", "yrt");
+  test::write_file(drv() / "xrt", "the image's own file\n");
+  auto s = scan();
+  EXPECT_THAT(s.links, ::testing::ElementsAre(SonameLink{"/opt/drv/yrt", "liby.so.1.0"}));
+}
+
 TEST_F(FolderScanTest, AMissingFolderScansAsEmpty) {
   auto s = scan();
   EXPECT_TRUE(s.libraries.empty());
