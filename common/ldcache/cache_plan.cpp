@@ -167,17 +167,17 @@ void apply_cache(const rootfs::InRoot& root, const CachePlan& plan) {
   std::vector<std::pair<std::string, std::string>> links;
   links.reserve(plan.links.size());
   for (const auto& l : plan.links) links.emplace_back(l.target, l.path);
+  // symlink_all stops at the first link it cannot make, with `made` holding one result for each link before it.
   std::vector<rootfs::InRoot::LinkMade> made;
-  for (size_t from = 0; from < links.size();) {
-    const std::vector<std::pair<std::string, std::string>> rest(links.begin() + static_cast<long>(from), links.end());
+  while (!links.empty()) {
     try {
-      root.symlink_all(rest, made);
+      root.symlink_all(links, made);
       break;
     } catch (const Error& e) {
-      const auto& [target, path] = rest[made.size()];
+      const auto& [target, path] = links[made.size()];
       spdlog::warn("Cannot make the soname link {} -> {}: {}", rootfs::printable(path), rootfs::printable(target),
                    e.what());
-      from += made.size() + 1;
+      links.erase(links.begin(), links.begin() + static_cast<long>(made.size()) + 1);
     }
   }
   // write_file: a new O_EXCL temporary name beside the cache, then renameat over it, so a killed hook leaves the old
