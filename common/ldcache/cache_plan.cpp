@@ -56,8 +56,8 @@ std::optional<CacheImage> read_image_cache(const rootfs::InRoot& root, Arch arch
     return std::nullopt;
   };
   if (arch != Arch::kX86_64) return no("this build's ldconfig flag rules are not known to the cache writer");
-  if (!root.lstat(kCache)) return no("the image has no /etc/ld.so.cache");
   auto st = root.stat(kCache);
+  if (!st && !root.lstat(kCache)) return no("the image has no /etc/ld.so.cache");
   if (!st) return no("/etc/ld.so.cache does not resolve inside the container root");
   if (!S_ISREG(st->st_mode)) return no("/etc/ld.so.cache is not a regular file");
   if (static_cast<uint64_t>(st->st_size) > kMaxCacheBytes)

@@ -42,9 +42,8 @@ bool write_cache_ourselves(const rootfs::InRoot& root, const std::vector<std::st
       // The drop-ins first, as the ldconfig path writes them: they stay for the image's own ldconfig runs, and their
       // order is the directory order the plan follows.
       const LinkerConfigPlan config = plan_linker_config(root, folders, arch);
-      const auto configured_before = configured_dirs(root, "/etc/ld.so.conf");
       apply_linker_config(root, config);
-      CachePlan plan = plan_cache(root, *image, folders, configured_before, arch);
+      CachePlan plan = plan_cache(root, *image, folders, config.configured_before, arch);
       if (plan.use_ldconfig.empty()) {
         apply_cache(root, plan);
         spdlog::debug(

@@ -19,56 +19,74 @@ constexpr uint64_t kMaxProgramHeaders = 4096;
 constexpr uint64_t kMaxDynamicBytes = 1 << 20;
 constexpr size_t kMaxName = 4096;
 
-// Reads of one file through a window of its bytes: ldconfig's reads of a library (the identification, the header,
+// Reads of one file through windows of its bytes: ldconfig's reads of a library (the identification, the header,
 // the program headers, the strings) mostly lie within a few KiB, so one pread serves several of them, and a
-// scan of a driver folder makes a third of the reads it would (each pread is a system call). Bounded as before:
-// a read never goes past what the file holds.
+// scan of a driver folder makes a third of the reads it would (each pread is a system call). The file's first
+// window stays while a second one moves: the dynamic segment lies past it, the strings it names often inside it.
+// Bounded as before: a read never goes past what the file holds.
 class FileWindow {
  public:
   explicit FileWindow(int fd) : fd_(fd) {}
 
   // Exactly `size` bytes at `offset`; false where the file has fewer.
   bool read(void* out, size_t size, uint64_t offset) {
-    if (!covers(offset, size)) {
+    const Window* w = holding(offset, size);
+    if (w == nullptr) {
       if (size > kWindow) return ::pread(fd_, out, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
-      fill(offset);
-      if (!covers(offset, size)) return false;
+      w = &fill(offset);
+      if (!w->covers(offset, size)) return false;
     }
-    std::memcpy(out, buf_ + (offset - start_), size);
+    std::memcpy(out, w->buf + (offset - w->start), size);
     return true;
   }
 
   // A NUL-terminated string at `offset`, at most kMaxName bytes; nullopt past the end of the file or without a NUL.
   std::optional<std::string> string(uint64_t offset) {
-    if (auto s = string_in_window(offset)) return s;
-    fill(offset);
-    return string_in_window(offset);
+    for (const Window* w : {&head_, &moving_})
+      if (auto s = w->string_at(offset)) return s;
+    return fill(offset).string_at(offset);
   }
 
  private:
   static constexpr size_t kWindow = kMaxName;
 
-  bool covers(uint64_t offset, size_t size) const {
-    return offset >= start_ && offset - start_ <= size_ && size <= size_ - (offset - start_);
+  struct Window {
+    char buf[kWindow];
+    uint64_t start = 0;
+    size_t size = 0;
+
+    bool covers(uint64_t offset, size_t n) const {
+      return offset >= start && offset - start <= size && n <= size - (offset - start);
+    }
+    std::optional<std::string> string_at(uint64_t offset) const {
+      if (!covers(offset, 1)) return std::nullopt;
+      const char* begin = buf + (offset - start);
+      const size_t avail = size - (offset - start);
+      const size_t len = ::strnlen(begin, avail);
+      if (len == avail) return std::nullopt;
+      return std::string(begin, len);
+    }
+  };
+
+  const Window* holding(uint64_t offset, size_t size) const {
+    if (head_.covers(offset, size)) return &head_;
+    if (moving_.covers(offset, size)) return &moving_;
+    return nullptr;
   }
-  void fill(uint64_t offset) {
-    const ssize_t n = ::pread(fd_, buf_, sizeof(buf_), static_cast<off_t>(offset));
-    start_ = offset;
-    size_ = n > 0 ? static_cast<size_t>(n) : 0;
-  }
-  std::optional<std::string> string_in_window(uint64_t offset) const {
-    if (!covers(offset, 1)) return std::nullopt;
-    const char* begin = buf_ + (offset - start_);
-    const size_t avail = size_ - (offset - start_);
-    const size_t len = ::strnlen(begin, avail);
-    if (len == avail) return std::nullopt;
-    return std::string(begin, len);
+  // The first fill is the head's; every later one moves the other window.
+  Window& fill(uint64_t offset) {
+    Window& w = head_filled_ ? moving_ : head_;
+    head_filled_ = true;
+    const ssize_t n = ::pread(fd_, w.buf, sizeof(w.buf), static_cast<off_t>(offset));
+    w.start = offset;
+    w.size = n > 0 ? static_cast<size_t>(n) : 0;
+    return w;
   }
 
   int fd_;
-  char buf_[kWindow];
-  uint64_t start_ = 0;
-  size_t size_ = 0;
+  Window head_;
+  Window moving_;
+  bool head_filled_ = false;
 };
 
 // glibc's known interpreters and libraries that make a library libc6 (readlib.c, x86_64/ldconfig.h).

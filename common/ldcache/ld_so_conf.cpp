@@ -201,9 +201,16 @@ void glob_walk(GlobWalk& walk, const std::vector<std::string>& parts, size_t i, 
   const auto names = walk.list(prefix);
   if (!names) return;
   walk.spend(names->size(), pattern);
-  for (const auto& name : *names)
-    if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PERIOD) == 0)
+  const bool last = i + 1 == parts.size();
+  for (const auto& name : *names) {
+    if (::fnmatch(parts[i].c_str(), name.c_str(), FNM_PERIOD) != 0) continue;
+    if (last) {
+      walk.spend(1, pattern);
+      out.push_back(base + name);  // a name of the listing: there is nothing to look up (glob(3) looks up none)
+    } else {
       glob_walk(walk, parts, i + 1, base + name, out, pattern);
+    }
+  }
 }
 
 }  // namespace

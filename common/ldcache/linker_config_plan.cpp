@@ -67,22 +67,18 @@ std::optional<std::string> read_regular_file(const rootfs::InRoot& root, const s
 // A container that is started again (docker start, podman restart, a restarted pod) runs its createContainer hooks
 // again on the same root. The reference then adds another zz-nvcr-*.conf (and 00-nvcr-*.conf) every time; a drop-in
 // of ours with the same content is reused instead, so starts are idempotent. Only regular files count: a symlink
-// planted under our name is never written through and never taken as ours.
-std::optional<std::string> same_drop_in(const rootfs::InRoot& root, const std::string& prefix,
-                                        const std::string& content) {
-  for (const auto& path : glob_in_root(root, std::string(kLdSoConfD) + "/" + prefix + "*.conf")) {
-    if (read_regular_file(root, path) == content) return path;
-  }
-  return std::nullopt;
-}
-
-// The drop-in that holds `content`: ours from an earlier start when there is one, else a new name to create.
+// planted under our name is never written through and never taken as ours. An empty one is what a hook killed
+// between creating and writing it leaves where the filesystem has no O_TMPFILE (overlayfs before Linux 6.6): it is
+// filled instead of adding one more. Else a new name. The drop-ins are listed and read once for both questions.
 std::string drop_in_for(const rootfs::InRoot& root, const std::string& prefix, const std::string& content,
                         LinkerConfigPlan& plan, const std::string& why) {
-  if (auto existing = same_drop_in(root, prefix, content)) return *existing;
-  // An empty one is what a hook killed between creating and writing it leaves where the filesystem has no O_TMPFILE
-  // (overlayfs before Linux 6.6): it is filled instead of adding one more.
-  if (auto empty = same_drop_in(root, prefix, "")) {
+  std::optional<std::string> empty;
+  for (const auto& path : glob_in_root(root, std::string(kLdSoConfD) + "/" + prefix + "*.conf")) {
+    const auto text = read_regular_file(root, path);
+    if (text == content) return path;
+    if (text && text->empty() && !empty) empty = path;
+  }
+  if (empty) {
     plan.writes.push_back({ConfigWrite::Mode::kAppend, *empty, content, why + " (an empty drop-in of ours, filled)"});
     return *empty;
   }
@@ -168,7 +164,9 @@ LinkerConfigPlan plan_linker_config(const rootfs::InRoot& root, const std::vecto
 
   const auto system_paths = system_search_paths(is_debian_like(root), arch);
   std::set<std::string> known(system_paths.begin(), system_paths.end());
-  for (const auto& d : configured_dirs(root, kLdSoConf, new_ld_so_conf)) known.insert(d);
+  const auto configured = configured_dirs(root, kLdSoConf, new_ld_so_conf);
+  for (const auto& d : configured) known.insert(d);
+  if (!new_ld_so_conf) plan.configured_before = configured;  // a root with no ld.so.conf names none
   for (const auto& f : folders) {
     std::string d = normalise_dir(f);
     if (!d.empty() && known.insert(d).second) plan.added_folders.push_back(d);

@@ -25,6 +25,9 @@ struct LinkerConfigPlan {
   std::string system_paths_file;           // "/etc/ld.so.conf.d/zz-nvcr-<rand>.conf" (new, or ours reused)
   std::string musl_path_file;              // "/etc/ld-musl-<arch>.path" for an Alpine root, else ""
   std::vector<ConfigWrite> writes;         // in the order apply makes them; empty on a restarted container
+  // The folders the image's own configuration named when the plan was made, before any of its writes: the cache
+  // plan tells by them which folders the writes add.
+  std::vector<std::string> configured_before;
 
   bool creates(const std::string& path) const;
 };

@@ -268,6 +268,19 @@ UniqueFd InRoot::mkdir_all(std::string_view path, mode_t mode) const {
   UniqueFd whole = try_open(path, O_PATH | O_DIRECTORY, Follow::kAll, &whole_err);
   if (whole.valid()) return whole;
   auto parts = components(path);
+  // Else usually only the last directory is missing (/etc/ld.so.conf.d in an image with an /etc): its parent is
+  // resolved once and the new one opened beside it, by its one name, not followed. Anything else (more missing, a
+  // symlink under that name, a failure to report) is the walk's.
+  if (whole_err == ENOENT && !parts.empty() && parts.back() != "." && parts.back() != "..") {
+    std::string parent;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) parent += "/" + parts[i];
+    int err = 0;
+    UniqueFd dir = try_open(parent.empty() ? "/" : parent, O_PATH | O_DIRECTORY, Follow::kAll, &err);
+    if (dir.valid() && (::mkdirat(dir.get(), parts.back().c_str(), mode) == 0 || errno == EEXIST)) {
+      UniqueFd made(::openat(dir.get(), parts.back().c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (made.valid()) return made;
+    }
+  }
   std::string prefix = "/";
   UniqueFd dir = open("/", O_PATH | O_DIRECTORY);
   for (const auto& name : parts) {
@@ -364,15 +377,12 @@ namespace {
 // runs): the next write of the same file removes what is left of earlier ones. Only regular files of exactly our
 // pattern, so nothing the image named itself is touched.
 void remove_stale_temporaries(int dir, const std::string& prefix) {
-  UniqueFd copy(::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!copy.valid()) return;
-  DIR* d = ::fdopendir(copy.get());
-  if (d == nullptr) return;
-  copy.release();
+  UniqueFd listing(::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));  // `dir` is an O_PATH fd
+  if (!listing.valid()) return;
   std::vector<std::string> stale;
-  while (const dirent* e = ::readdir(d))
-    if (e->d_type == DT_REG && std::string_view(e->d_name).starts_with(prefix)) stale.emplace_back(e->d_name);
-  ::closedir(d);
+  for_each_entry(listing.get(), [&](std::string_view name, unsigned char type) {
+    if (type == DT_REG && name.starts_with(prefix)) stale.emplace_back(name);
+  });
   for (const auto& name : stale) ::unlinkat(dir, name.c_str(), 0);
 }
 
@@ -494,20 +504,29 @@ std::optional<std::vector<std::string>> InRoot::try_list_dir(std::string_view pa
   return read_dir(std::move(fd), path);
 }
 
+bool for_each_entry(int dir_fd, const std::function<void(std::string_view name, unsigned char type)>& each) {
+  // getdents64 on the fd itself: fdopendir would first dup it, fstat and fcntl it twice and allocate a 32 KiB
+  // buffer, and a hook lists a few folders per container start. The offset moves; *at calls on the fd do not care.
+  if (::lseek(dir_fd, 0, SEEK_SET) != 0) return false;
+  alignas(struct dirent64) char buf[8192];
+  for (;;) {
+    const ssize_t n = ::getdents64(dir_fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    for (size_t off = 0; off < static_cast<size_t>(n);) {
+      const auto* e = reinterpret_cast<const struct dirent64*>(buf + off);
+      off += e->d_reclen;
+      const std::string_view name(e->d_name);
+      if (name != "." && name != "..") each(name, e->d_type);
+    }
+  }
+}
+
 std::optional<std::vector<std::string>> list_open_dir(int dir_fd) {
-  int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return std::nullopt;
-  DIR* d = ::fdopendir(copy);
-  if (!d) {
-    ::close(copy);
-    return std::nullopt;
-  }
   std::vector<std::string> names;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  ::closedir(d);
+  if (!for_each_entry(dir_fd, [&](std::string_view name, unsigned char) { names.emplace_back(name); }))
+    return std::nullopt;
   return names;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,8 +93,11 @@ class InRoot {
   UniqueFd root_;
 };
 
-// The names in a directory opened for reading ("." and ".." left out), read through a duplicate of `dir_fd` from
-// its start; nullopt when it cannot be read.
+// Calls `each` with the name and d_type (DT_UNKNOWN where the filesystem gives none) of every entry of a directory
+// opened for reading, "." and ".." left out, read from its start on `dir_fd` itself (its offset moves); false when it
+// cannot be read.
+bool for_each_entry(int dir_fd, const std::function<void(std::string_view name, unsigned char type)>& each);
+// The names in a directory opened for reading, as for_each_entry reads them; nullopt when it cannot be read.
 std::optional<std::vector<std::string>> list_open_dir(int dir_fd);
 
 // Splits "a/b/c" into the parent part and the last name; "." and ".." as the last name are rejected (Error).

@@ -1,5 +1,6 @@
 // The in-root API against hostile roots. Every escape test runs twice: with openat2 and with the fallback walk used
 // on kernels without it, which must give the same answers.
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <map>
 
 #include "common/error.h"
 #include "common/random_bits.h"
@@ -123,6 +125,22 @@ TEST_P(InRootTest, MkdirAllCreatesMissingParentsInside) {
   r.mkdir_all("/a/b/c", 0755);  // idempotent
 }
 
+// The common case, only the last directory missing, takes its parent's resolution: through a symlinked parent it
+// is made where the walk would make it, inside the root.
+TEST_P(InRootTest, MkdirAllMakesTheLastMissingDirectoryWhereItsParentResolvesInside) {
+  fs::create_directories(root() / "real-etc");
+  fs::create_symlink("/real-etc", root() / "etc");
+  fs::create_symlink(host(), root() / "real-etc" / "host-link");
+  InRoot r(root());
+  auto fd = r.mkdir_all("/etc/ld.so.conf.d", 0755);
+  EXPECT_TRUE(fd.valid());
+  EXPECT_TRUE(fs::is_directory(root() / "real-etc/ld.so.conf.d"));
+  // A symlink to a host folder under the last name is re-rooted, never made or written through on the host.
+  EXPECT_THROW(r.mkdir_all("/etc/host-link", 0755), Error);
+  EXPECT_THROW(r.mkdir_all("/etc/host-link/x", 0755), Error);
+  EXPECT_FALSE(fs::exists(host() / "x"));
+}
+
 TEST_P(InRootTest, AFileWhereADirectoryIsExpectedIsAnError) {
   test::write_file(root() / "etc", "not a dir");
   InRoot r(root());
@@ -182,6 +200,34 @@ TEST_P(InRootTest, ReadsAndListsThroughTheRoot) {
   EXPECT_TRUE(r.is_regular_file("/dev/a"));
   EXPECT_TRUE(r.is_directory("/dev"));
   EXPECT_FALSE(r.exists("/dev/c"));
+}
+
+// A listing is read whole, past one getdents64 buffer, from the start of the directory whatever the fd has read.
+TEST_P(InRootTest, AListingHoldsEveryNameWithItsTypeFromTheStartOfTheDirectory) {
+  std::vector<std::string> want;
+  for (int i = 0; i < 300; ++i) {
+    want.push_back(std::string(100, 'n') + std::to_string(i));
+    test::write_file(root() / "many" / want.back(), "");
+  }
+  fs::create_directories(root() / "many" / "sub");
+  want.push_back("sub");
+  std::sort(want.begin(), want.end());
+  UniqueFd dir(::open((root() / "many").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(dir.valid());
+  for (int pass = 0; pass < 2; ++pass) {
+    auto names = rootfs::list_open_dir(dir.get());
+    ASSERT_TRUE(names);
+    std::sort(names->begin(), names->end());
+    EXPECT_EQ(*names, want);
+  }
+  std::map<std::string, unsigned char> types;
+  EXPECT_TRUE(rootfs::for_each_entry(
+      dir.get(), [&](std::string_view name, unsigned char type) { types[std::string(name)] = type; }));
+  EXPECT_EQ(types.size(), want.size());
+  EXPECT_TRUE(types["sub"] == DT_DIR || types["sub"] == DT_UNKNOWN);
+  EXPECT_TRUE(types[want.front()] == DT_REG || types[want.front()] == DT_UNKNOWN);
+  UniqueFd not_a_dir(::open((root() / "many" / want.front()).c_str(), O_RDONLY | O_CLOEXEC));
+  EXPECT_EQ(rootfs::list_open_dir(not_a_dir.get()), std::nullopt);
 }
 
 // The lookup that expects a missing directory says so without an exception; list_dir still throws, naming the path.
