@@ -1,6 +1,6 @@
 #include "common/discovery/library_locator.h"
 
-#include <dirent.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,13 +63,9 @@ LibraryLocator::LibraryLocator(const std::filesystem::path& driver_root, const s
     int err = 0;
     UniqueFd fd = root_.try_open(dir, O_RDONLY | O_DIRECTORY, rootfs::Follow::kAll, &err);
     if (!fd.valid()) continue;
-    DIR* d = ::fdopendir(fd.release());
-    if (!d) continue;
-    while (auto* e = ::readdir(d)) {
-      std::string name = e->d_name;
-      if (name.rfind("lib", 0) == 0) dir_entries_.emplace_back(dir, name);
-    }
-    ::closedir(d);
+    rootfs::for_each_entry(fd.get(), [&](std::string_view name, unsigned char) {
+      if (name.starts_with("lib")) dir_entries_.emplace_back(dir, std::string(name));
+    });
   }
 }
 

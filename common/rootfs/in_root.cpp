@@ -272,12 +272,11 @@ UniqueFd InRoot::mkdir_all(std::string_view path, mode_t mode) const {
   // resolved once and the new one opened beside it, by its one name, not followed. Anything else (more missing, a
   // symlink under that name, a failure to report) is the walk's.
   if (whole_err == ENOENT && !parts.empty() && parts.back() != "." && parts.back() != "..") {
-    std::string parent;
-    for (size_t i = 0; i + 1 < parts.size(); ++i) parent += "/" + parts[i];
+    const auto [parent, name] = split_parent(path);
     int err = 0;
-    UniqueFd dir = try_open(parent.empty() ? "/" : parent, O_PATH | O_DIRECTORY, Follow::kAll, &err);
-    if (dir.valid() && (::mkdirat(dir.get(), parts.back().c_str(), mode) == 0 || errno == EEXIST)) {
-      UniqueFd made(::openat(dir.get(), parts.back().c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd dir = try_open(parent, O_PATH | O_DIRECTORY, Follow::kAll, &err);
+    if (dir.valid() && (::mkdirat(dir.get(), name.c_str(), mode) == 0 || errno == EEXIST)) {
+      UniqueFd made(::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (made.valid()) return made;
     }
   }
